@@ -1,0 +1,119 @@
+"""Segmented documents -> rows for sources, cases and passages, with stable ids.
+
+Ids are derived from the manifest's source id and the case number (or role), never
+from order of processing, so a rebuild yields the same ids and the same rows.
+Text is stored Simplified for search and display; `*_original` keeps the source script.
+"""
+import hashlib
+import json
+
+from casekb.text import to_simplified
+
+from . import IngestError
+from .passages import join_blocks, split_passages
+from .segment.book import NUMERALS
+
+CASE_KINDS = ("book_case", "journal_case", "award_project", "article")
+
+
+def source_row(entry: dict, raw_text: str, removed: dict) -> dict:
+    return {
+        "id": entry["id"], "file": entry["file"], "title": entry["title"], "kind": entry["kind"],
+        "part_of": entry.get("part_of"), "editor": entry.get("editor"),
+        "publisher": entry.get("publisher"), "date": entry["date"], "isbn": entry.get("isbn"),
+        "url": entry.get("url"), "script": entry["script"], "region": entry.get("region"),
+        "province": entry.get("province"), "expected_cases": entry.get("expected_cases"),
+        "note": entry.get("note"), "chars": len(raw_text),
+        "sha256": hashlib.sha256(raw_text.encode("utf-8")).hexdigest(),
+        "residue_removed": json.dumps(dict(sorted(removed.items())), ensure_ascii=False),
+    }
+
+
+def case_id(source_id: str, doc: dict, seen: set) -> str:
+    if doc["kind"] in ("book_case",):
+        base = f"{source_id}-{doc['number']:03d}"
+    elif doc["kind"] == "journal_case":
+        base = f"{source_id}-{doc['number']}"
+    elif doc["kind"] == "preface":
+        base = f"{source_id}-preface{doc['number']}"
+    elif doc["kind"] in ("overview", "feature_intro"):
+        base = f"{source_id}-{doc['kind'].replace('_', '-')}"
+    else:
+        base = source_id
+    cid, k = base, 2
+    while cid in seen:  # a second essay in the same book: -overview-2
+        cid, k = f"{base}-{k}", k + 1
+    seen.add(cid)
+    return cid
+
+
+def case_rows(source: dict, docs: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(cases, passages) rows for one source's documents."""
+    cases, passages, seen = [], [], set()
+    for doc in docs:
+        cid = case_id(source["id"], doc, seen)
+        body_original, body_spans = join_blocks(doc["blocks"])
+        comment_original, comment_spans = join_blocks(doc["comment_blocks"])
+        body, comment = _simplified(body_original, source), _simplified(comment_original, source)
+        cases.append({
+            "id": cid, "source_id": source["id"], "kind": doc["kind"], "number": doc["number"],
+            "title": to_simplified(doc["title"]), "title_original": doc["title"],
+            "region": doc["region"] or (source["region"] if doc["kind"] != "feature_intro" else None),
+            "province": doc["province"] or (source["province"] if doc["kind"] != "feature_intro" else None),
+            "chapter_no": doc["chapter_no"],
+            "chapter": chapter_label(doc),
+            "page": doc["page"], "author": doc["author"],
+            "body": body, "body_original": body_original,
+            "comment": comment or None, "comment_original": comment_original or None,
+            "status": "full_text" if body else "title_only",
+            "chars": len(body), "source_line": doc["line"],
+            "citation": citation(source, doc),
+        })
+        seq = 0
+        for field, text, text_original, spans in (("body", body, body_original, body_spans),
+                                                  ("comment", comment, comment_original, comment_spans)):
+            for p in split_passages(text, spans):
+                seq += 1
+                passages.append({
+                    "id": f"{cid}-{seq:03d}", "case_id": cid, "seq": seq, "field": field,
+                    "section": to_simplified(p["section"]) if p["section"] else None,
+                    "text": text[p["start"]:p["end"]], "text_original": text_original[p["start"]:p["end"]],
+                    "start": p["start"], "end": p["end"], "chars": p["end"] - p["start"],
+                })
+    return cases, passages
+
+
+def _simplified(text: str, source: dict) -> str:
+    converted = to_simplified(text)
+    if len(converted) != len(text):
+        raise IngestError(f"corpus/{source['file']}: Traditional->Simplified conversion changed "
+                          "the text length, so passage offsets would not match body_original")
+    return converted
+
+
+def chapter_label(doc: dict) -> str | None:
+    """"一 “政社互动”与政府管理": the numeral and the chapter title, as the book prints them."""
+    if not doc["chapter_no"]:
+        return None
+    return f"{NUMERALS[doc['chapter_no'] - 1]} {doc['chapter_title'] or ''}".strip()
+
+
+def citation(source: dict, doc: dict) -> str:
+    """How a trainer or researcher cites this document."""
+    title = to_simplified(doc["title"])
+    if source["kind"] in ("book", "book_cases"):
+        parts = [f"{source.get('editor') or ''}主编《{source['book_title']}》".lstrip("主编"),
+                 source.get("publisher"), source.get("date")]
+        if doc["chapter_no"]:
+            parts.append(f"第{NUMERALS[doc['chapter_no'] - 1]}章{doc['chapter_title'] or ''}")
+        if doc["number"] and doc["kind"] == "book_case":
+            parts.append(f"案例{doc['number']}：{title}")
+        elif doc["kind"] != "book_case":
+            parts.append(title)
+        if doc["page"]:
+            parts.append(f"第{doc['page']}页")
+    else:
+        parts = [f"《{source['title']}》", source.get("publisher"), source.get("date")]
+        if doc["kind"] == "journal_case":
+            parts.append(f"案例{doc['number']}：{title}")
+    return "，".join(p for p in parts if p)

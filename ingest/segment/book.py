@@ -1,0 +1,114 @@
+"""The book 《太仓“政社互动”100例》: front matter, prefaces, overview essay, table of contents,
+and case text in the book's layout (number + title line, body, 点评 comment).
+
+Only the contents survive for cases 1-66; case text for any case can be added later by a
+`book_cases` file in the same layout, which this segmenter reads the same way.
+"""
+import re
+
+from .. import IngestError
+from . import document, is_heading
+
+NUMERALS = "一二三四五六七八九十"
+CHAPTER = re.compile(rf"^([{NUMERALS}]{{1,2}})\s*(“政社互动”与\S+?)(?:\s*/\s*(\d+))?$")
+# "- 9 浏河镇313路公交线路的开通 / 21" (layout spaces after the number may be gone)
+TOC_CASE = re.compile(r"^-?\s*(\d{1,3})(?:\s+|(?=[^\d\s]))(\S.*?)\s*/\s*(\d+)$")
+# "9 浏河镇313路公交线路的开通", "案例9：..." but not "2013年以来" or "3个阶段"
+BODY_CASE = re.compile(r"^(?:案例\s*)?(\d{1,3})(?:[\s、.．:：]+|(?=[^\d\s年月日个项%]))(\S.{0,39})$")
+PREFACE = re.compile(rf"^序([{NUMERALS}])$")
+ATTRIBUTION = re.compile(r"^[(（]([\u4e00-\u9fff]{2,4})[:：](.+)[)）]$")
+AUTHOR = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
+COMMENT = re.compile(r"^点评[:：]?\s*(.*)$")
+
+
+def chapter_number(numeral: str) -> int:
+    return NUMERALS.index(numeral[-1]) + 1 + (10 if len(numeral) == 2 else 0)
+
+
+def segment_book(lines, path) -> list[dict]:
+    """Documents of a book file: prefaces/essays, and one entry per case number.
+
+    A case entry comes from the table of contents (title, chapter, page) and/or from
+    case text (title, body, comment). A number seen twice in the contents, or twice
+    as case text, is an error naming the file and line.
+    """
+    docs, toc, bodies = [], {}, {}
+    current, chapter, in_toc = None, None, False
+    cases_allowed = not any(text == "目录" for _, text in lines)  # case text follows the contents
+    for i, (n, text) in enumerate(lines):
+        nxt, after_next = (lines[j][1] if j < len(lines) else "" for j in (i + 1, i + 2))
+        if text == "目录":
+            in_toc, current = True, None
+            continue
+        if m := CHAPTER.match(text):
+            chapter = {"no": chapter_number(m.group(1)), "title": m.group(2)}
+            in_toc = in_toc and bool(m.group(3))
+            cases_allowed = cases_allowed or not in_toc
+            current = None
+            continue
+        if in_toc and (m := TOC_CASE.match(text)):
+            _add_unique(toc, int(m.group(1)), path, n, "in the table of contents", {
+                "number": int(m.group(1)), "title": m.group(2), "page": int(m.group(3)),
+                "chapter_no": chapter and chapter["no"], "chapter_title": chapter and chapter["title"],
+                "line": n})
+            continue
+        if m := PREFACE.match(text):
+            current = document("preface", text, n, number=chapter_number(m.group(1)))
+            docs.append(current)
+            continue
+        if m := COMMENT.match(text) if current and current["kind"] == "book_case" else None:
+            current["in_comment"] = True
+            if m.group(1):
+                current["comment_blocks"].append(("点评", m.group(1)))
+            continue
+        if cases_allowed and not in_toc and (m := BODY_CASE.match(text)) and _is_title(m.group(2)):
+            current = {"number": int(m.group(1)), "title": m.group(2), "line": n,
+                       "chapter_no": chapter and chapter["no"], "kind": "book_case",
+                       "chapter_title": chapter and chapter["title"],
+                       "blocks": [], "comment_blocks": []}
+            _add_unique(bodies, current["number"], path, n, "as case text", current)
+            continue
+        if (current is None and not in_toc and is_heading(text) and AUTHOR.match(nxt)
+                and not PREFACE.match(nxt) and len(after_next) > 50):
+            current = document("overview", text, n)  # title, author line, then prose: an essay
+            docs.append(current)
+            continue
+        if current is None:
+            continue  # front matter, running heads
+        if not current.get("author") and AUTHOR.match(text) and not current["blocks"]:
+            current["author"] = text
+            continue
+        if current["kind"] != "book_case" and (m := ATTRIBUTION.match(text)):
+            current["author"] = current.get("author") or m.group(1)
+            current["blocks"].append((None, text))
+            current = None  # the attribution closes a preface or essay
+            continue
+        target = "comment_blocks" if current.get("in_comment") else "blocks"
+        current[target].append(("点评" if target == "comment_blocks" else None, text))
+    for doc in docs:
+        doc["title"] = doc["title"] if doc["kind"] != "preface" else f"序{NUMERALS[doc['number'] - 1]}"
+    return docs + _merge_cases(toc, bodies)
+
+
+def _is_title(text: str) -> bool:
+    return len(text) <= 40 and not re.search(r"[。！？，,；;：:]", text)
+
+
+def _add_unique(seen, number, path, line, where, entry):
+    if number in seen:
+        raise IngestError(f"{path}:{line}: duplicate case number {number} {where} "
+                          f"(first at line {seen[number]['line']})")
+    seen[number] = entry
+
+
+def _merge_cases(toc, bodies) -> list[dict]:
+    cases = []
+    for number in sorted(set(toc) | set(bodies)):
+        entry, text = toc.get(number, {}), bodies.get(number, {})
+        cases.append(document(
+            "book_case", entry.get("title") or text["title"], entry.get("line") or text["line"],
+            number=number, page=entry.get("page"),
+            chapter_no=entry.get("chapter_no") or text.get("chapter_no"),
+            chapter_title=entry.get("chapter_title") or text.get("chapter_title"),
+            blocks=text.get("blocks", []), comment_blocks=text.get("comment_blocks", [])))
+    return cases

@@ -1,0 +1,29 @@
+"""Domain tags: the eight domains (the book's chapters) and each case's tags.
+
+A book case carries its chapter's domain (source `book_chapter`). Cases without a
+chapter are tagged by the classifier in ingest/classify.py.
+"""
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+DOMAINS_FILE = Path(__file__).with_name("domains.yml")
+
+
+@lru_cache(maxsize=1)
+def load_domains() -> tuple[dict, ...]:
+    return tuple(yaml.safe_load(DOMAINS_FILE.read_text(encoding="utf-8"))["domains"])
+
+
+def domain_rows() -> list[dict]:
+    return [{"id": d["id"], "name_zh": d["id"], "name_en": d["name_en"],
+             "chapter": d["chapter"], "description": d["description"]} for d in load_domains()]
+
+
+def chapter_domain_rows(cases: list[dict]) -> list[dict]:
+    by_numeral = {d["chapter"]: d["id"] for d in load_domains()}
+    return [{"case_id": c["id"], "domain": by_numeral[c["chapter"].split()[0]],
+             "source": "book_chapter", "score": 1.0, "evidence": c["chapter"]}
+            for c in cases if c["kind"] == "book_case" and c["chapter"]
+            and c["chapter"].split()[0] in by_numeral]
