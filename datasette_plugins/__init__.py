@@ -1,0 +1,1 @@
+"""Datasette plugins that publish casekb: search page and API, similar cases, SQL functions."""

