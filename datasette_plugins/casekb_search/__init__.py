@@ -98,8 +98,10 @@ async def search_json(datasette, request):
             "results": results, "count": len(results)}
     if error:
         body["error"] = error
-    return Response(json.dumps(body, ensure_ascii=False), status=400 if error else 200,
-                    content_type="application/json; charset=utf-8")
+    text = json.dumps(body, ensure_ascii=False)
+    # Escaped so that no markup from a query is ever served raw, even if the JSON is sniffed as HTML.
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Response(text, status=400 if error else 200, content_type="application/json; charset=utf-8")
 
 
 async def search_page(datasette, request):

@@ -59,7 +59,7 @@ def segment_book(lines, path) -> list[dict]:
         if m := COMMENT.match(text) if current and current["kind"] == "book_case" else None:
             current["in_comment"] = True
             if m.group(1):
-                current["comment_blocks"].append(("点评", m.group(1)))
+                current["comment_blocks"].append((None, m.group(1)))
             continue
         if cases_allowed and not in_toc and (m := BODY_CASE.match(text)) and _is_title(m.group(2)):
             current = {"number": int(m.group(1)), "title": m.group(2), "line": n,
@@ -84,7 +84,7 @@ def segment_book(lines, path) -> list[dict]:
             current = None  # the attribution closes a preface or essay
             continue
         target = "comment_blocks" if current.get("in_comment") else "blocks"
-        current[target].append(("点评" if target == "comment_blocks" else None, text))
+        current[target].append((None, text))
     for doc in docs:
         doc["title"] = doc["title"] if doc["kind"] != "preface" else f"序{NUMERALS[doc['number'] - 1]}"
     return docs + _merge_cases(toc, bodies)

@@ -1,0 +1,108 @@
+"""The published site through Datasette's test client: pages, API, similar cases, SQL functions."""
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from datasette.app import Datasette
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+async def ds(built_db):
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+    datasette = Datasette([str(built_db)], immutables=[], metadata=metadata)
+    await datasette.invoke_startup()
+    return datasette
+
+
+async def test_search_page_shows_results_in_chinese(ds):
+    r = await ds.client.get("/-/search", params={"q": "小区里到处是垃圾怎么办"})
+    assert r.status_code == 200
+    assert "案例搜索" in r.text and "匹配原因" in r.text
+    assert "/casekb/cases/taicang100-054" in r.text
+    assert "<strong>垃圾</strong>" in r.text
+
+
+async def test_search_page_without_query_shows_form_and_filters(ds):
+    r = await ds.client.get("/-/search")
+    assert r.status_code == 200
+    assert 'name="q"' in r.text and "生态建设" in r.text and "南京市" in r.text
+
+
+async def test_search_json(ds):
+    r = await ds.client.get("/-/search.json", params={"q": "社區減負", "limit": 3})
+    assert r.status_code == 200
+    data = r.json()
+    assert data["results"][0]["case_id"] == "mca2015-03-2"
+    assert {"case_id", "title", "region", "domains", "score", "snippet", "matched"} <= set(data["results"][0])
+
+
+async def test_search_json_filter(ds):
+    data = (await ds.client.get("/-/search.json", params={"q": "垃圾", "domain": "生态建设"})).json()
+    assert data["results"] and all("生态建设" in r["domains"] for r in data["results"])
+
+
+@pytest.mark.parametrize("q", ['"', "*", "AND", "NEAR(", "col:", "' or 1=1 --", "😀", "a\x00b",
+                               "<script>alert('x')</script>", "政" * 3_000, "", "   "])
+async def test_hostile_queries_never_5xx_nor_reflect_html(ds, q):
+    for path in ("/-/search", "/-/search.json"):
+        r = await ds.client.get(path, params={"q": q})
+        assert r.status_code < 500
+        assert "<script>alert" not in r.text
+    if not q.strip() or len(q) > 500:
+        r = await ds.client.get("/-/search.json", params={"q": q})
+        assert r.status_code == 400 and "q:" in r.json()["error"]
+
+
+async def test_bad_limit_is_a_clear_400(ds):
+    r = await ds.client.get("/-/search.json", params={"q": "垃圾", "limit": "lots"})
+    assert r.status_code == 400 and "limit" in r.json()["error"]
+
+
+async def test_case_page_has_similar_cases(ds):
+    r = await ds.client.get("/casekb/cases/taicang100-050")
+    assert r.status_code == 200
+    assert "鱼儿回来了" in r.text and "相似案例" in r.text
+    similar = r.text.split("相似案例", 1)[1]
+    assert "/casekb/cases/taicang100-0" in similar and "taicang100-050\"" not in similar
+
+
+async def test_sql_functions(ds):
+    db = ds.get_database("casekb")
+    tokens = json.loads((await db.execute("select jieba_cut('太仓市政社互动') as t")).first()["t"])
+    assert tokens == ["太仓市", "政社互动"]
+    match = (await db.execute("select fts_query('社区 AND \"减负') as m")).first()["m"]
+    rows = (await db.execute("select count(*) as n from passages_fts where passages_fts match ?", [match])).first()
+    assert rows["n"] > 0
+    hits = json.loads((await db.execute("select semantic_search('河道污染治理', 5) as s")).first()["s"])
+    assert len(hits) == 5 and {"case_id", "passage_id", "score"} <= set(hits[0])
+
+
+async def test_canned_queries_run(ds):
+    for name, params in [("cases_by_domain_and_region", {}), ("title_only_cases", {}),
+                         ("coverage_report", {}), ("cases_of_chapter", {"chapter_no": "6"}),
+                         ("passages_mentioning", {"term": "网格"}),
+                         ("semantic_neighbours", {"text": "垃圾分类"}), ("jieba_tokens", {"text": "三社联动"})]:
+        r = await ds.client.get(f"/casekb/{name}.json", params={**params, "_shape": "array"})
+        assert r.status_code == 200, (name, r.text[:300])
+        assert r.json(), name
+    chapter6 = (await ds.client.get("/casekb/cases_of_chapter.json",
+                                    params={"chapter_no": "6", "_shape": "array"})).json()
+    assert [c["number"] for c in chapter6] == list(range(45, 55))
+
+
+async def test_cases_table_has_facets_and_descriptions(ds):
+    r = await ds.client.get("/casekb/cases.json", params={"_facet": "region"})
+    assert r.status_code == 200
+    regions = {f["value"] for f in r.json()["facet_results"]["region"]["results"]}
+    assert {"太仓市", "南京市", "厦门市", "张家港市"} <= regions
+    page = await ds.client.get("/casekb/cases")
+    assert "案例与文献" in page.text
+
+
+async def test_coverage_page(ds):
+    rows = (await ds.client.get("/casekb/coverage.json", params={"_shape": "array"})).json()
+    book = next(r for r in rows if r["source_id"] == "taicang100")
+    assert (book["expected_cases"], book["cases_present"], book["bodies_present"]) == (100, 66, 0)

@@ -1,0 +1,108 @@
+"""Hybrid search on the real corpus, through the library and the CLI."""
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from casekb.cli import main
+from index.search import SearchError, Searcher, highlight
+
+
+@pytest.fixture(scope="module")
+def searcher(built_db):
+    return Searcher(built_db)
+
+
+def ids(results):
+    return [r["case_id"] for r in results]
+
+
+def test_colloquial_problem_finds_rubbish_cases(searcher):
+    top = ids(searcher.search("小区里到处是垃圾怎么办", limit=5))
+    assert {"taicang100-054", "taicang100-048"} & set(top)
+
+
+def test_cryptic_title_found_by_words(searcher):
+    assert ids(searcher.search("鱼儿回来了", limit=3))[0] == "taicang100-050"
+
+
+def test_traditional_query_finds_simplified_case(searcher):
+    results = searcher.search("社區減負增效", limit=3)
+    assert results[0]["case_id"] == "mca2015-03-2"
+    assert "减负增效" in results[0]["matched"]  # matched in Simplified form
+
+
+def test_segmentation_keeps_governance_terms(searcher):
+    r = searcher.search("太仓市政社互动", limit=5)
+    assert all("市政" not in m for x in r for m in x["matched"])
+    assert {"taicang-practice", "mca2015-03-1"} & set(ids(r))
+
+
+def test_english_query_is_cross_lingual(searcher):
+    top = ids(searcher.search("reducing the administrative burden on communities", limit=10))
+    assert "mca2015-03-2" in top
+
+
+def test_filters(searcher):
+    eco = searcher.search("垃圾", domain="生态建设", limit=20)
+    assert eco and all("生态建设" in r["domains"] for r in eco)
+    nj = searcher.search("社区", region="南京市", limit=20)
+    assert ids(nj) == ["mca2015-03-2"]
+    assert all(r["status"] == "title_only" for r in searcher.search("环境", status="title_only"))
+    with pytest.raises(SearchError, match="domain"):
+        searcher.search("垃圾", domain="不存在的领域")
+
+
+def test_result_fields_and_reasons(searcher):
+    r = searcher.search("两份清单", limit=3)[0]
+    for key in ("case_id", "title", "region", "domains", "score", "snippet", "matched", "why", "citation"):
+        assert key in r
+    assert "<strong>两份清单</strong>" in r["snippet"]
+    assert r["why"].startswith("关键词：")
+
+
+@pytest.mark.parametrize("query", ['"', "*", "AND", "NEAR(", "col:", 'a" OR "b', ") OR (", "'; drop table cases; --",
+                                   "😀😀", "政社\x00互动", "<script>alert(1)</script>", "passages_fts MATCH '*'"])
+def test_hostile_queries_never_raise_unexpectedly(searcher, query):
+    results = searcher.search(query, limit=5)
+    for r in results:
+        assert "<script>" not in r["snippet"] and "<script>" not in r["title_html"]
+
+
+@pytest.mark.parametrize("query, message", [("", "empty"), ("   ", "empty"), ("政" * 10_000, "limit")])
+def test_empty_and_overlong_queries_get_clear_errors(searcher, query, message):
+    with pytest.raises(SearchError, match=message):
+        searcher.search(query)
+
+
+def test_highlight_escapes_before_marking():
+    assert highlight("<b>垃圾</b> & 垃圾", ["垃圾"]) == "&lt;b&gt;<strong>垃圾</strong>&lt;/b&gt; &amp; <strong>垃圾</strong>"
+    assert highlight("社區減負", ["社区"]) == "<strong>社區</strong>減負"
+
+
+def test_cli_search_json(built_db):
+    result = CliRunner().invoke(main, ["search", "社区减负", "--db", str(built_db), "--json", "--limit", "3"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data[0]["case_id"] == "mca2015-03-2"
+    assert {"case_id", "title", "region", "domains", "score", "snippet", "matched"} <= set(data[0])
+
+
+def test_cli_search_rejects_bad_parameter(built_db):
+    result = CliRunner().invoke(main, ["search", "垃圾", "--db", str(built_db), "--domain", "火星"])
+    assert result.exit_code != 0 and "domain" in result.output
+
+
+def test_index_mismatch_is_a_clear_error(built_db, tmp_path):
+    import shutil
+    import sqlite3
+    copy = tmp_path / "casekb.db"
+    shutil.copy(built_db, copy)
+    for suffix in (".faiss", ".faiss.json"):
+        shutil.copy(str(built_db) + suffix, str(copy) + suffix)
+    conn = sqlite3.connect(copy)
+    conn.execute("update passages set text = text || '改' where id = (select min(id) from passages)")
+    conn.commit()
+    conn.close()
+    result = CliRunner().invoke(main, ["search", "垃圾", "--db", str(copy)])
+    assert result.exit_code != 0 and "rebuild" in result.output
