@@ -1,0 +1,159 @@
+"""End to end in a real browser: Datasette serving the real build, driven by Debian's Chromium.
+
+Needs /usr/bin/chromium (run scripts/install-browser). Playwright's own browser download is not
+used: Chromium is launched through executable_path. Without Chromium the tests skip locally and
+fail under CI (env CI set), so a CI image without the browser cannot pass silently.
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+QUERY = "小区里到处是垃圾怎么办"
+STARTUP_TIMEOUT = 30  # seconds for Datasette to answer /-/search
+
+
+def _require_chromium():
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing; run scripts/install-browser in the CI image first")
+    pytest.skip(f"{CHROMIUM} is missing (run scripts/install-browser to enable browser tests)")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(built_db, tmp_path_factory):
+    """Base URL of `datasette serve -i casekb.db --metadata metadata.yml`, run from the repo root."""
+    _require_chromium()  # no point starting the server without a browser
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("datasette") / "datasette.log"
+    cmd = [sys.executable, "-m", "datasette", "serve", "-i", str(built_db), "--metadata", "metadata.yml",
+           "--port", str(port), "--host", "127.0.0.1"]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"datasette exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
+            try:
+                with urllib.request.urlopen(f"{base}/-/search", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"datasette did not answer {base}/-/search within {STARTUP_TIMEOUT}s:\n"
+                            f"{log_path.read_text(errors='replace')}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    yield pg
+    context.close()
+
+
+def _screenshot(pg, path: Path) -> None:
+    pg.screenshot(path=str(path), full_page=True)
+    print(f"screenshot: {path}")
+
+
+def test_search_then_open_case_and_similar_cases(page, server, tmp_path):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/-/search")
+    expect(page.locator("h1")).to_have_text("案例搜索")
+    box = page.locator('input[name="q"]')
+    box.fill(QUERY)
+    with page.expect_navigation():
+        box.press("Enter")
+    assert "/-/search" in page.url and "q=" in page.url
+
+    results = page.locator("ol.casekb-results > li")
+    expect(results.first).to_be_visible()
+    titles = results.locator(".title a")
+    assert titles.count() >= 1
+    first_title = titles.first.inner_text().strip()
+    assert first_title
+    highlighted = [t.strip() for t in page.locator("ol.casekb-results li strong").all_inner_texts()]
+    assert highlighted, "no highlighted <strong> term in the results"
+    assert any(t and t in QUERY for t in highlighted), f"highlights {highlighted[:10]} not taken from the query"
+    expect(box).to_have_value(QUERY)  # the query stays in the box for refining
+    _screenshot(page, tmp_path / "search-results.png")
+
+    with page.expect_navigation():
+        titles.first.click()
+    assert "/casekb/cases/" in page.url
+    expect(page.locator("body")).to_contain_text(first_title)
+    similar = page.locator("section.casekb-similar")
+    expect(similar.locator("h2")).to_have_text("相似案例")
+    links = similar.locator("ol li a")
+    expect(links.first).to_be_visible()
+    assert links.count() >= 1
+    case_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    for href in links.evaluate_all("els => els.map(e => e.getAttribute('href'))"):
+        assert "/casekb/cases/" in href and not href.endswith("/" + case_id)
+    _screenshot(page, tmp_path / "case-page.png")
+
+
+def test_domain_filter_restricts_results(page, server, tmp_path):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/-/search")
+    page.locator('input[name="q"]').fill(QUERY)
+    page.locator('select[name="domain"]').select_option("生态建设")
+    with page.expect_navigation():
+        page.locator('input[name="q"]').press("Enter")
+    assert "domain=" in page.url
+    expect(page.locator('select[name="domain"]')).to_have_value("生态建设")  # filter stays selected
+
+    results = page.locator("ol.casekb-results > li")
+    expect(results.first).to_be_visible()
+    n = results.count()
+    assert n >= 1
+    for i in range(n):
+        tags = [t.strip() for t in results.nth(i).locator(".meta .tag").all_inner_texts()]
+        assert "生态建设" in tags, f"result {i + 1} ({results.nth(i).locator('.title').inner_text()}) has tags {tags}"
+    _screenshot(page, tmp_path / "search-domain-filter.png")
