@@ -106,3 +106,13 @@ async def test_coverage_page(ds):
     rows = (await ds.client.get("/casekb/coverage.json", params={"_shape": "array"})).json()
     book = next(r for r in rows if r["source_id"] == "taicang100")
     assert (book["expected_cases"], book["cases_present"], book["bodies_present"]) == (100, 66, 0)
+
+
+async def test_case_page_reads_as_a_case(ds):
+    page = (await ds.client.get("/casekb/cases/mca2015-03-2")).text
+    assert "<h1>南京市大力推动社区减负增效</h1>" in page
+    assert 'id="mca2015-03-2-001"' in page  # every passage is an anchor that can be cited
+    assert "引用：《社区治理的地方创新》" in page
+    assert "南京市大力推動社區減負增效" in page  # the original Traditional text, kept
+    title_only = (await ds.client.get("/casekb/cases/taicang100-054")).text
+    assert "正文缺失" in title_only and "第121页" in title_only and "生态建设" in title_only

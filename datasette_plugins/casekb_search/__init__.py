@@ -140,18 +140,35 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         return {}
 
     async def inner():
-        searcher = SEARCHERS.get(database)
-        case_id = (request.url_vars or {}).get("pks") if request else None
-        if searcher is None or not case_id:
-            return {"similar_cases": [], "similar_error": LOAD_ERRORS.get(database)}
         from urllib.parse import unquote
-        case_id = unquote(case_id)
-        similar = await datasette.databases[database].execute_fn(
-            lambda conn: searcher.similar(conn, case_id, k=6))
+        case_id = unquote((request.url_vars or {}).get("pks", "")) if request else ""
+        db = datasette.databases[database]
+        case = await db.execute_fn(lambda conn: read_case(conn, case_id))
+        searcher = SEARCHERS.get(database)
+        similar = []
+        if searcher is not None and case:
+            similar = await db.execute_fn(lambda conn: searcher.similar(conn, case_id, k=6))
         for s in similar:
             s["url"] = datasette.urls.row(database, "cases", s["case_id"])
-        return {"similar_cases": similar, "similar_error": None}
+        return {"case": case, "similar_cases": similar,
+                "similar_error": None if searcher else LOAD_ERRORS.get(database),
+                "search_url": datasette.urls.path("/-/search")}
     return inner
+
+
+def read_case(conn, case_id: str) -> dict | None:
+    """The case as a reader needs it: fields, domain tags, passages grouped under their sections."""
+    cur = conn.execute("select * from cases where id = ?", [case_id])
+    row = cur.fetchone()
+    if row is None:
+        return None
+    case = dict(zip([d[0] for d in cur.description], row))
+    case["kind_label"] = KIND_LABELS.get(case["kind"], case["kind"])
+    case["domain_tags"] = [d for (d,) in conn.execute(
+        "select domain from case_domains where case_id = ? order by score desc, domain", [case_id])]
+    case["passages"] = [dict(zip(("id", "field", "section", "text"), r)) for r in conn.execute(
+        "select id, field, section, text from passages where case_id = ? order by seq", [case_id])]
+    return case
 
 
 @hookimpl
