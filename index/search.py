@@ -174,7 +174,7 @@ def describe(conn, case_id, score, parts, terms, similarity) -> dict:
         text = conn.execute("select text from passages where id = ?", [passage_id]).fetchone()[0]
     haystack = row[1] + " " + _all_text(conn, case_id)  # stored text is already Simplified
     matched = [t for t in terms if t in haystack]
-    snippet_source = text or (f"（本案例仅有标题，正文缺失）{row[6] or ''}" if row[5] == "title_only" else "")
+    snippet_source = text or ("（源文本中本案例仅有标题，正文缺失）" if row[5] == "title_only" else "")
     window = _window(snippet_source, matched)
     reasons = []
     if matched:
