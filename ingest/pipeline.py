@@ -5,8 +5,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import IngestError
+from .classify import classify_domains, set_label_columns
 from .clean import clean, load_repairs
+from .keywords import keyword_rows, place_rows
 from .manifest import load_manifest
+from .mechanisms import detect_mechanisms, mechanism_rows
 from .read import read_text
 from .records import CASE_KINDS, case_rows, source_row
 from .segment.article import segment_article
@@ -52,8 +55,13 @@ def ingest(corpus_dir: Path, progress: bool = True) -> tuple[dict[str, list[dict
         c, p = case_rows({**entry, "book_title": book_title}, segmented[entry["id"]])
         cases += c
         passages += p
+    case_domains = chapter_domain_rows(cases) + classify_domains(cases, passages)
+    case_mechanisms = detect_mechanisms(cases, passages)
+    set_label_columns(cases, case_domains, case_mechanisms)
     tables = {"sources": sources, "domains": domain_rows(), "cases": cases, "passages": passages,
-              "case_domains": chapter_domain_rows(cases)}
+              "case_domains": case_domains, "mechanisms": mechanism_rows(),
+              "case_mechanisms": case_mechanisms, "case_keywords": keyword_rows(cases, passages),
+              "case_places": place_rows(cases, passages)}
     return tables, summarise(tables, removed_by_source)
 
 

@@ -1,0 +1,276 @@
+"""Automatic multi-label domain tags for the cases that have no book chapter.
+
+Book cases inherit their chapter's domain (ingest/tag.py). Everything else — journal
+cases, the award project, articles, prefaces, the overview, the feature introduction —
+is scored here against the eight domains by two signals:
+
+1. Term rules from ingest/domain_terms.yml: weighted terms, matched longest-first without
+   overlap; a domain's evidence is sum(weight * (1 + ln count)), title hits count double.
+2. Nearest labelled titles: cosine similarity (jieba tokens, TF-IDF over the labelled
+   titles) between the text and the 66 book case titles, whose chapters are their domains;
+   the five nearest titles vote with their similarity.
+
+Each signal is turned into shares over the domains (summing to 1) and they are mixed with
+weight R / (R + 2) for the rules, R being the rule evidence: a long text is decided by its
+terms, a short title with one weak term leans on its labelled neighbours. The mixed share
+is the tag's score (0..1). A case gets its best domain and every other domain with at
+least 0.15 of the evidence (at most four domains); evidence is a JSON object naming the matched terms,
+the passages they occur in and the neighbouring titles.
+
+Pure Python + numpy, deterministic, no model downloads; must not import the `index` package.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, NamedTuple, Sequence
+
+import numpy as np
+import yaml
+
+from casekb import words
+
+from . import IngestError
+from .tag import chapter_domain_rows, load_domains
+
+TERMS_FILE = Path(__file__).with_name("domain_terms.yml")
+SOURCE = "classifier"
+TITLE_WEIGHT = 2          # a term in the title counts as two occurrences
+RULE_PRIOR = 2.0          # rule evidence at which rules and neighbours weigh the same
+NEIGHBOURS = 5            # labelled titles that vote
+MIN_SCORE = 0.15          # a second (third, ...) domain needs this share of the evidence
+MAX_TAGS = 4
+MAX_EVIDENCE_PASSAGES = 5
+MAX_EVIDENCE_TERMS = 10
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+class Example(NamedTuple):
+    """A labelled text the neighbour vote learns from: a book case title and its chapter."""
+    title: str
+    domain: str
+    case_id: str | None = None
+
+
+# --- term rules -------------------------------------------------------------------------
+
+def domain_ids() -> list[str]:
+    return [d["id"] for d in load_domains()]
+
+
+@lru_cache(maxsize=1)
+def load_terms() -> dict[str, dict[str, float]]:
+    """{domain: {term: weight}} from domain_terms.yml, in domains.yml order."""
+    data = yaml.safe_load(TERMS_FILE.read_text(encoding="utf-8")) or {}
+    by_domain = data.get("domains") or {}
+    known = domain_ids()
+    unknown = sorted(set(by_domain) - set(known))
+    if unknown:
+        raise IngestError(f"{TERMS_FILE}: unknown domain(s) {', '.join(unknown)}; "
+                          f"use one of {', '.join(known)}")
+    terms = {}
+    for domain in known:
+        terms[domain] = {}
+        for term, weight in (by_domain.get(domain) or {}).items():
+            if not isinstance(weight, (int, float)) or weight <= 0:
+                raise IngestError(f"{TERMS_FILE}: {domain}: {term}: weight must be a positive number")
+            terms[domain][str(term).strip()] = float(weight)
+    return terms
+
+
+@lru_cache(maxsize=1)
+def _matcher() -> re.Pattern:
+    """One alternation of every term, longest first: at each position the longest term wins."""
+    terms = sorted({t for ts in load_terms().values() for t in ts if t}, key=lambda t: (-len(t), t))
+    return re.compile("|".join(map(re.escape, terms)))
+
+
+def term_counts(text: str) -> Counter:
+    """Occurrences of the domain terms in text (longest match, no overlaps)."""
+    return Counter(m.group() for m in _matcher().finditer(text or ""))
+
+
+def rule_evidence(counts: Counter) -> dict[str, float]:
+    """Raw rule evidence per domain: sum of weight * (1 + ln n) over its matched terms."""
+    terms = load_terms()
+    return {d: sum(w * (1 + math.log(counts[t])) for t, w in terms[d].items() if counts.get(t))
+            for d in terms}
+
+
+# --- nearest labelled titles -------------------------------------------------------------
+
+def _tokens(text: str) -> list[str]:
+    """jieba search-mode tokens (our dictionary), without stopwords and non-CJK tokens."""
+    stop = words.stopwords()
+    return [t for t in words.cut_for_index(text) if t not in stop and _CJK.search(t)]
+
+
+class Neighbours:
+    """TF-IDF vectors of labelled titles; `vote(text)` -> per-domain similarity mass."""
+
+    def __init__(self, examples: Sequence[Example]):
+        self.examples = list(examples)
+        docs = [Counter(_tokens(e.title)) for e in self.examples]
+        vocab = sorted({t for d in docs for t in d})
+        self.index = {t: i for i, t in enumerate(vocab)}
+        df = Counter(t for d in docs for t in d)
+        n = len(docs)
+        self.idf = np.array([math.log((n + 1) / (df[t] + 1)) + 1 for t in vocab])
+        self.matrix = np.zeros((n, len(vocab)))
+        for row, doc in enumerate(docs):
+            self.matrix[row] = self._vector(doc)
+
+    def _vector(self, counts: Counter) -> np.ndarray:
+        v = np.zeros(len(self.index))
+        for t, c in counts.items():
+            if t in self.index:
+                v[self.index[t]] = 1 + math.log(c)
+        v *= self.idf
+        norm = np.linalg.norm(v)
+        return v / norm if norm else v
+
+    def nearest(self, text: str) -> list[tuple[Example, float]]:
+        """Up to NEIGHBOURS labelled examples with positive similarity, best first."""
+        if not self.examples:
+            return []
+        sims = self.matrix @ self._vector(Counter(_tokens(text)))
+        order = np.argsort(-sims, kind="stable")[:NEIGHBOURS]
+        return [(self.examples[i], float(sims[i])) for i in order if sims[i] > 1e-9]
+
+
+@lru_cache(maxsize=8)
+def _neighbours(examples: tuple[Example, ...]) -> Neighbours:
+    return Neighbours(examples)
+
+
+def _as_examples(examples) -> tuple[Example, ...]:
+    return tuple(e if isinstance(e, Example) else Example(*e) for e in (examples or ()))
+
+
+# --- scoring -----------------------------------------------------------------------------
+
+def _shares(raw: dict[str, float]) -> dict[str, float]:
+    total = sum(raw.values())
+    return {d: (v / total if total else 0.0) for d, v in raw.items()}
+
+
+def _combine(rule_raw: dict[str, float], near: list[tuple[Example, float]],
+             use_rules: bool = True) -> dict[str, float]:
+    domains = domain_ids()
+    rules = {d: (rule_raw.get(d, 0.0) if use_rules else 0.0) for d in domains}
+    votes = dict.fromkeys(domains, 0.0)
+    for example, sim in near:
+        if example.domain in votes:
+            votes[example.domain] += sim
+    r_total, v_total = sum(rules.values()), sum(votes.values())
+    if not v_total:
+        alpha = 1.0
+    elif not r_total:
+        alpha = 0.0
+    else:
+        alpha = r_total / (r_total + RULE_PRIOR)
+    r_share, v_share = _shares(rules), _shares(votes)
+    return {d: alpha * r_share[d] + (1 - alpha) * v_share[d] for d in domains}
+
+
+def score_text(text: str, examples: Iterable = (), *, rules: bool = True) -> dict[str, float]:
+    """Share (0..1, summing to 1 unless nothing matched) of each of the eight domains for text.
+
+    `examples`: labelled (title, domain) pairs for the neighbour vote (none: rules only);
+    `rules=False` scores by the neighbours alone (the bench compares the two signals).
+    """
+    examples = _as_examples(examples)
+    near = _neighbours(examples).nearest(text) if examples else []
+    return _combine(rule_evidence(term_counts(text)), near, use_rules=rules)
+
+
+def select(scores: dict[str, float], min_score: float = MIN_SCORE) -> list[str]:
+    """The domains a case is tagged with: the best one (always), plus every other domain
+    with at least `min_score` of the evidence, at most MAX_TAGS in all."""
+    ranked = sorted(scores, key=lambda d: (-scores[d], domain_ids().index(d)))
+    return [ranked[0]] + [d for d in ranked[1:MAX_TAGS] if scores[d] > 0 and scores[d] >= min_score]
+
+
+# --- cases -> case_domains rows ----------------------------------------------------------
+
+def classify_domains(cases: list[dict], passages: list[dict]) -> list[dict]:
+    """case_domains rows (source 'classifier') for every case without a chapter domain."""
+    return [row for analysis in _analyse(cases, passages).values() for row in _case_rows(*analysis)]
+
+
+def score_cases(cases: list[dict], passages: list[dict]) -> dict[str, dict[str, float]]:
+    """{case id: {domain: score}} for every case without a chapter domain (all eight domains)."""
+    return {cid: analysis[1] for cid, analysis in _analyse(cases, passages).items()}
+
+
+def _analyse(cases: list[dict], passages: list[dict]) -> dict[str, tuple]:
+    labelled = {r["case_id"]: r["domain"] for r in chapter_domain_rows(cases)}
+    examples = tuple(Example(c["title"], labelled[c["id"]], c["id"]) for c in cases
+                     if c["id"] in labelled and c["title"])
+    neighbours = _neighbours(examples)
+    by_case: dict[str, list[dict]] = {}
+    for p in passages:
+        by_case.setdefault(p["case_id"], []).append(p)
+    return {case["id"]: _score_case(case, sorted(by_case.get(case["id"], []), key=lambda p: p["seq"]),
+                                    neighbours)
+            for case in cases if case["id"] not in labelled}
+
+
+def _score_case(case: dict, passages: list[dict], neighbours: Neighbours) -> tuple:
+    title = case.get("title") or ""
+    per_passage = [(p["id"], term_counts(p["text"])) for p in passages]
+    counts = Counter()
+    for _, c in per_passage:
+        counts.update(c)
+    for term, n in term_counts(title).items():
+        counts[term] += TITLE_WEIGHT * n
+    near = neighbours.nearest("\n".join([title] + [p["text"] for p in passages]))
+    return case, _combine(rule_evidence(counts), near), counts, per_passage, near
+
+
+def _case_rows(case: dict, scores: dict[str, float], counts: Counter,
+               per_passage: list[tuple[str, Counter]], near: list[tuple[Example, float]]) -> list[dict]:
+    chosen = select(scores)
+    terms = load_terms()
+    rows = []
+    for domain in chosen:
+        weights = terms[domain]
+        shown = sorted((t for t in counts if t in weights),
+                       key=lambda t: (-weights[t] * (1 + math.log(counts[t])), t))[:MAX_EVIDENCE_TERMS]
+        ranked_passages = sorted(  # the passages where the shown terms weigh most
+            ((pid, sum(weights[t] * c[t] for t in shown if t in c)) for pid, c in per_passage),
+            key=lambda x: -x[1])
+        evidence = {
+            "terms": {t: counts[t] for t in shown},
+            "passages": [pid for pid, w in ranked_passages if w > 0][:MAX_EVIDENCE_PASSAGES],
+            "neighbours": [{"case_id": e.case_id, "title": e.title, "similarity": round(s, 3)}
+                           for e, s in near if e.domain == domain],
+        }
+        if not any(evidence.values()):
+            evidence["fallback"] = "no term or neighbour matched: best-scoring domain"
+        rows.append({"case_id": case["id"], "domain": domain, "source": SOURCE,
+                     "score": round(scores[domain], 3),
+                     "evidence": json.dumps(evidence, ensure_ascii=False)})
+    return rows
+
+
+# --- the JSON array columns on cases -----------------------------------------------------
+
+def set_label_columns(cases: list[dict], case_domains: list[dict], case_mechanisms: list[dict]) -> None:
+    """cases.domains / cases.mechanisms: JSON arrays (best first) for Datasette's array facets."""
+    order = {d: i for i, d in enumerate(domain_ids())}
+    domains: dict[str, list[dict]] = {}
+    for r in case_domains:
+        domains.setdefault(r["case_id"], []).append(r)
+    mechanisms: dict[str, list[dict]] = {}
+    for r in case_mechanisms:
+        mechanisms.setdefault(r["case_id"], []).append(r)
+    for case in cases:
+        ds = sorted(domains.get(case["id"], []), key=lambda r: (-(r["score"] or 0), order.get(r["domain"], 99)))
+        ms = sorted(mechanisms.get(case["id"], []), key=lambda r: (-(r["score"] or 0), r["mechanism"]))
+        case["domains"] = json.dumps([r["domain"] for r in ds], ensure_ascii=False)
+        case["mechanisms"] = json.dumps([r["mechanism"] for r in ms], ensure_ascii=False)

@@ -1,0 +1,97 @@
+"""Governance mechanisms (ingest/mechanisms.yml) and where each case uses them.
+
+A mechanism is detected in a case when one of its terms occurs in the case's passages
+(evidence: the ids of exactly those passages, and the terms found) or in its title.
+Terms are matched longest first without overlap (社区减负 is not also counted as 减负).
+Title-only book cases have nothing but their title, so a hit there carries no passage
+evidence. The score (0..1) grows with the number of occurrences: 1 - exp(-n / 2),
+a title hit counting as two (one hit 0.39, two 0.63, four 0.86).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from . import IngestError
+
+MECHANISMS_FILE = Path(__file__).with_name("mechanisms.yml")
+TITLE_WEIGHT = 2
+_ID = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]+$")
+
+
+@lru_cache(maxsize=1)
+def load_mechanisms() -> tuple[dict, ...]:
+    data = yaml.safe_load(MECHANISMS_FILE.read_text(encoding="utf-8")) or {}
+    mechanisms, seen = [], set()
+    for m in data.get("mechanisms") or []:
+        mid = str(m.get("id") or "").strip()
+        terms = [str(t).strip() for t in m.get("terms") or [] if str(t).strip()]
+        if not _ID.match(mid) or mid in seen:
+            raise IngestError(f"{MECHANISMS_FILE}: mechanism id {mid!r} is empty, not a short name, or repeated")
+        if not terms or not m.get("name_zh") or not m.get("description"):
+            raise IngestError(f"{MECHANISMS_FILE}: {mid}: needs name_zh, description and terms")
+        seen.add(mid)
+        mechanisms.append({"id": mid, "name_zh": str(m["name_zh"]), "description": str(m["description"]),
+                           "terms": tuple(dict.fromkeys(terms))})
+    return tuple(mechanisms)
+
+
+def mechanism_rows() -> list[dict]:
+    """Rows of the `mechanisms` table; `terms` is a JSON array."""
+    return [{"id": m["id"], "name_zh": m["name_zh"], "description": m["description"],
+             "terms": json.dumps(list(m["terms"]), ensure_ascii=False)} for m in load_mechanisms()]
+
+
+@lru_cache(maxsize=None)
+def _pattern(terms: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)))
+
+
+def find_terms(text: str, terms: tuple[str, ...]) -> dict[str, int]:
+    """{term: occurrences} of the terms in text, longest first without overlap, so one
+    社区减负 is one hit (社区减负), not two (社区减负 and 减负)."""
+    found: dict[str, int] = {}
+    for m in _pattern(tuple(terms)).finditer(text or ""):
+        found[m.group()] = found.get(m.group(), 0) + 1
+    return found
+
+
+def score(occurrences: float) -> float:
+    return round(1 - math.exp(-occurrences / 2), 3)
+
+
+def detect_mechanisms(cases: list[dict], passages: list[dict]) -> list[dict]:
+    """case_mechanisms rows: one per (case, mechanism) found, with its evidence."""
+    by_case: dict[str, list[dict]] = {}
+    for p in passages:
+        by_case.setdefault(p["case_id"], []).append(p)
+    rows = []
+    for case in cases:
+        case_passages = sorted(by_case.get(case["id"], []), key=lambda p: p["seq"])
+        for m in load_mechanisms():
+            counts: dict[str, int] = {}
+            evidence_ids = []
+            for p in case_passages:
+                found = find_terms(p["text"], m["terms"])
+                if found:
+                    evidence_ids.append(p["id"])
+                    for t, n in found.items():
+                        counts[t] = counts.get(t, 0) + n
+            in_title = find_terms(case.get("title") or "", m["terms"])
+            for t, n in in_title.items():
+                counts[t] = counts.get(t, 0) + n
+            if not counts:
+                continue
+            occurrences = sum(counts.values()) + (TITLE_WEIGHT - 1) * sum(in_title.values())
+            rows.append({
+                "case_id": case["id"], "mechanism": m["id"], "score": score(occurrences),
+                "evidence_passage_ids": json.dumps(evidence_ids),
+                "evidence_terms": json.dumps(sorted(counts, key=lambda t: (-counts[t], m["terms"].index(t))),
+                                             ensure_ascii=False),
+            })
+    return rows

@@ -1,0 +1,174 @@
+"""Automatic domain tags, mechanisms, keywords and places (ingest/classify.py, mechanisms.py,
+keywords.py) on hand-written texts and on the real corpus built into a temporary database."""
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from casekb.build import build
+from casekb.words import stopwords
+from ingest.classify import score_text
+from ingest.mechanisms import mechanism_rows
+
+ROOT = Path(__file__).resolve().parents[1]
+
+ECOLOGY = ("村里成立了河道整治小组，组织村民清理河浜里的垃圾，落实垃圾清运和保洁制度，"
+           "关停了直排污水的养殖场，污水接入管网后水质明显好转，村容村貌焕然一新。")
+RULE_OF_LAW = ("社区请来律师为困难居民提供法律援助，就违章搭建引发的纠纷召开听证会，"
+               "由人民调解员依法调解，双方当场签订调解协议，矛盾没有再上交到法院。")
+
+
+def _top(scores: dict) -> str:
+    return max(scores, key=scores.get)
+
+
+def test_ecology_text_scores_ecology_first():
+    scores = score_text(ECOLOGY)
+    assert _top(scores) == "生态建设"
+    assert all(0 <= v <= 1 for v in scores.values())
+    assert scores["生态建设"] > 0.5
+
+
+def test_rule_of_law_text_scores_rule_of_law_first():
+    scores = score_text(RULE_OF_LAW)
+    assert _top(scores) == "法治建设"
+    assert scores["法治建设"] > 0.5
+
+
+def test_text_without_any_term_scores_nothing():
+    assert not any(score_text("今天天气很好。").values())
+
+
+def test_ingest_does_not_import_the_index_package():
+    code = ("import sys, ingest.pipeline, ingest.classify, ingest.keywords, ingest.mechanisms; "
+            "bad = [m for m in sys.modules if m == 'index' or m.startswith('index.')]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tagging") / "t.db"
+    build(ROOT / "corpus", path, progress=False)
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    yield conn
+    conn.close()
+
+
+def test_every_case_has_a_domain(db):
+    untagged = db.execute("select id from cases where id not in (select case_id from case_domains)").fetchall()
+    assert [r["id"] for r in untagged] == []
+    for row in db.execute("select id, domains from cases"):
+        domains = json.loads(row["domains"])
+        assert domains, row["id"]
+        stored = {r[0] for r in db.execute("select domain from case_domains where case_id = ?", [row["id"]])}
+        assert set(domains) == stored, row["id"]
+
+
+def test_book_cases_keep_their_chapter_and_get_no_classifier_tags(db):
+    assert db.execute("select count(*) from case_domains d join cases c on c.id = d.case_id "
+                      "where c.kind = 'book_case' and d.source != 'book_chapter'").fetchone()[0] == 0
+    assert db.execute("select count(*) from case_domains where source = 'book_chapter'").fetchone()[0] == 66
+
+
+def test_non_book_cases_have_scored_classifier_tags_with_evidence(db):
+    cases = db.execute("select id from cases where kind != 'book_case'").fetchall()
+    assert len(cases) >= 10
+    for case in cases:
+        tags = db.execute("select * from case_domains where case_id = ?", [case["id"]]).fetchall()
+        assert tags, case["id"]
+        for tag in tags:
+            assert tag["source"] == "classifier"
+            assert 0 < tag["score"] <= 1
+            evidence = json.loads(tag["evidence"])
+            assert evidence["terms"] or evidence["neighbours"], (case["id"], tag["domain"])
+            for pid in evidence["passages"]:
+                passage = db.execute("select case_id, text from passages where id = ?", [pid]).fetchone()
+                assert passage is not None and passage["case_id"] == case["id"]
+                assert any(term in passage["text"] for term in evidence["terms"]), (pid, evidence["terms"])
+
+
+def test_some_expected_domains(db):
+    def domains(cid):
+        return {r[0] for r in db.execute("select domain from case_domains where case_id = ?", [cid])}
+
+    assert "法治建设" in domains("zjg-award")
+    assert "公共服务" in domains("mca2015-03-3")
+    assert "社区治理" in domains("mca2015-03-2")
+    assert "文化建设" in domains("mca2015-03-5")
+
+
+def test_mechanisms_table_has_the_taxonomy(db):
+    ids = {r["id"] for r in db.execute("select id from mechanisms")}
+    assert {"权责清单", "委托协议", "双向评估", "三社联动", "政府购买服务", "协商议事", "网格化", "社区减负",
+            "一站式服务", "志愿服务", "乡贤参事", "村规民约", "全科社工", "以奖代补"} <= ids
+    for row in db.execute("select * from mechanisms"):
+        assert row["name_zh"] and row["description"] and json.loads(row["terms"])
+    assert len(mechanism_rows()) == len(ids)
+
+
+def test_mechanism_evidence_is_real(db):
+    rows = db.execute("select * from case_mechanisms").fetchall()
+    assert rows
+    for row in rows:
+        assert 0 < row["score"] <= 1
+        terms = json.loads(row["evidence_terms"])
+        assert terms
+        for pid in json.loads(row["evidence_passage_ids"]):
+            passage = db.execute("select case_id, text from passages where id = ?", [pid]).fetchone()
+            assert passage is not None, pid
+            assert passage["case_id"] == row["case_id"]
+            assert any(t in passage["text"] for t in terms), (pid, terms)
+
+
+def test_expected_mechanisms(db):
+    def mechanisms(cid):
+        return {r[0] for r in db.execute("select mechanism from case_mechanisms where case_id = ?", [cid])}
+
+    assert "社区减负" in mechanisms("mca2015-03-2")
+    assert "协商议事" in mechanisms("zjg-award")
+    assert "乡贤参事" in mechanisms("mca2015-03-5")
+    assert "网格化" in mechanisms("mca2015-03-7")
+    assert {"权责清单", "委托协议", "双向评估"} <= mechanisms("mca2015-03-1")
+    # a title-only book case: detected from its title, with no passage evidence
+    row = db.execute("select * from case_mechanisms where case_id = 'taicang100-043' "
+                     "and mechanism = '网格化'").fetchone()
+    assert row is not None and json.loads(row["evidence_passage_ids"]) == []
+
+
+def test_cases_mechanisms_column_matches_the_table(db):
+    for row in db.execute("select id, mechanisms from cases"):
+        stored = {r[0] for r in db.execute("select mechanism from case_mechanisms where case_id = ?", [row["id"]])}
+        assert set(json.loads(row["mechanisms"])) == stored
+
+
+def test_keywords(db):
+    stop = stopwords()
+    per_case = {}
+    for row in db.execute("select * from case_keywords order by case_id, rank"):
+        per_case.setdefault(row["case_id"], []).append(row)
+        assert len(row["keyword"]) > 1 and row["keyword"] not in stop
+        assert row["weight"] > 0
+    assert len(per_case) >= 70
+    for cid, rows in per_case.items():
+        assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1)) and len(rows) <= 10
+        weights = [r["weight"] for r in rows]
+        assert weights == sorted(weights, reverse=True), cid
+    nanjing = [r["keyword"] for r in per_case["mca2015-03-2"]]
+    assert "社区减负" in nanjing or "减负增效" in nanjing
+
+
+def test_places(db):
+    def places(cid):
+        return {r["place"]: r["count"] for r in db.execute("select * from case_places where case_id = ?", [cid])}
+
+    assert "浏河镇" in places("taicang100-009")
+    assert {"城厢镇", "双凤镇", "太仓市"} <= set(places("taicang100-overview"))
+    assert {"成都市", "武侯区", "玉林街道", "黉门街社区"} <= set(places("mca2015-03-7"))
+    assert "杨舍镇" in places("zjg-award")
+    junk = {r[0] for r in db.execute("select place from case_places")} & {"城市", "社区", "农村社区", "全市", "山区"}
+    assert not junk
