@@ -116,3 +116,17 @@ async def test_case_page_reads_as_a_case(ds):
     assert "南京市大力推動社區減負增效" in page  # the original Traditional text, kept
     title_only = (await ds.client.get("/casekb/cases/taicang100-054")).text
     assert "正文缺失" in title_only and "第121页" in title_only and "生态建设" in title_only
+
+
+async def test_tagging_tables_facets_and_canned_queries(ds):
+    r = await ds.client.get("/casekb/cases.json", params={"_facet_array": "domains"})
+    assert r.status_code == 200
+    facet = {f["value"] for f in r.json()["facet_results"]["domains"]["results"]}
+    assert {"生态建设", "法治建设", "社区治理"} <= facet
+    rows = (await ds.client.get("/casekb/cities_using_mechanism.json",
+                                params={"mechanism": "社区减负", "_shape": "array"})).json()
+    assert any(r["region"] == "南京市" and r["passage_id"] and "减负" in r["text"] for r in rows)
+    for name, params in [("mechanisms_by_city", {}), ("domain_cooccurrence", {}),
+                         ("cases_sharing_keywords", {"case_id": "mca2015-03-2"})]:
+        r = await ds.client.get(f"/casekb/{name}.json", params={**params, "_shape": "array"})
+        assert r.status_code == 200 and r.json(), name
