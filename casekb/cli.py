@@ -73,15 +73,17 @@ def serve(db, port, host, metadata):
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--domain", help="Only cases tagged with this domain, e.g. 生态建设")
 @click.option("--region", help="Only cases from this region, e.g. 南京市")
+@click.option("--mechanism", help="Only cases using this mechanism, e.g. 网格化, 社区减负")
 @click.option("--kind", help="Only this kind of document, e.g. book_case, journal_case")
 @click.option("--status", type=click.Choice(["full_text", "title_only"]))
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON")
-def search(query, db, limit, domain, region, kind, status, as_json):
+def search(query, db, limit, domain, region, mechanism, kind, status, as_json):
     """Hybrid (keyword + semantic) search for cases."""
     from index.search import SearchError, open_searcher
     try:
         searcher = open_searcher(db)
-        results = searcher.search(query, limit=limit, domain=domain, region=region, kind=kind, status=status)
+        results = searcher.search(query, limit=limit, domain=domain, region=region, mechanism=mechanism,
+                                  kind=kind, status=status)
     except SearchError as e:
         raise click.ClickException(str(e))
     if as_json:

@@ -78,14 +78,15 @@ class Searcher:
         return out
 
     def search(self, query: str, limit: int = 10, domain: str | None = None, region: str | None = None,
-               kind: str | None = None, status: str | None = None, conn=None,
+               kind: str | None = None, status: str | None = None, mechanism: str | None = None, conn=None,
                modes=("keyword", "title", "semantic")) -> list[dict]:
         """Cases for a query, best first; `modes` lets the benchmark run one side alone."""
         query = clean_query(query)
         own = conn is None
         conn = conn or _connect(self.db_path)
         try:
-            allowed = allowed_cases(conn, domain=domain, region=region, kind=kind, status=status)
+            allowed = allowed_cases(conn, domain=domain, region=region, kind=kind, status=status,
+                                    mechanism=mechanism)
             lists, terms = {}, query_terms(query)
             match = fts_match(query)
             if match and "keyword" in modes:
@@ -121,7 +122,7 @@ def clean_query(query) -> str:
     return query
 
 
-def allowed_cases(conn, domain=None, region=None, kind=None, status=None) -> set[str] | None:
+def allowed_cases(conn, domain=None, region=None, kind=None, status=None, mechanism=None) -> set[str] | None:
     """Case ids passing the filters (None: no filter). Unknown filter values are errors."""
     clauses, params = [], []
     for name, value, sql, valid in (
@@ -129,6 +130,8 @@ def allowed_cases(conn, domain=None, region=None, kind=None, status=None) -> set
              "select id from domains"),
             ("kind", kind, "kind = ?", "select distinct kind from cases"),
             ("status", status, "status = ?", "select distinct status from cases"),
+            ("mechanism", mechanism, "id in (select case_id from case_mechanisms where mechanism = ?)",
+             "select id from mechanisms"),
             ("region", region, "(region = ? or province = ?)", None)):
         if not value:
             continue

@@ -56,6 +56,18 @@ async def test_hostile_queries_never_5xx_nor_reflect_html(ds, q):
         assert r.status_code == 400 and "q:" in r.json()["error"]
 
 
+async def test_mechanism_filter(ds):
+    data = (await ds.client.get("/-/search.json", params={"q": "社区", "mechanism": "社区减负"})).json()
+    assert data["results"] and "mca2015-03-2" in [r["case_id"] for r in data["results"]]
+    ids = {r[0] for r in (await ds.get_database("casekb").execute(
+        "select case_id from case_mechanisms where mechanism = '社区减负'")).rows}
+    assert {r["case_id"] for r in data["results"]} <= ids
+    bad = await ds.client.get("/-/search.json", params={"q": "社区", "mechanism": "火星机制"})
+    assert bad.status_code == 400 and "mechanism" in bad.json()["error"]
+    page = await ds.client.get("/-/search")
+    assert 'name="mechanism"' in page.text and "网格化" in page.text
+
+
 async def test_bad_limit_is_a_clear_400(ds):
     r = await ds.client.get("/-/search.json", params={"q": "垃圾", "limit": "lots"})
     assert r.status_code == 400 and "limit" in r.json()["error"]

@@ -15,7 +15,7 @@ from index.vectors import IndexMismatch
 
 SEARCHERS: dict[str, Searcher] = {}
 LOAD_ERRORS: dict[str, str] = {}
-FILTERS = ("domain", "region", "kind", "status")
+FILTERS = ("domain", "mechanism", "region", "kind", "status")
 KIND_LABELS = {"book_case": "书中案例", "journal_case": "期刊案例", "award_project": "获奖项目",
                "article": "文章", "preface": "序", "overview": "综述", "feature_intro": "编者按"}
 
@@ -127,6 +127,8 @@ async def filter_options(datasette, name) -> dict:
         return [r[0] for r in (await db.execute(sql)).rows if r[0]]
     return {
         "domain": await values("select id from domains order by chapter"),
+        "mechanism": await values("select mechanism from case_mechanisms group by mechanism "
+                                  "order by count(*) desc, mechanism"),
         "region": await values("select region from cases where region is not null "
                                "group by region order by count(*) desc, region"),
         "kind": [(k, KIND_LABELS.get(k, k)) for k in await values("select distinct kind from cases order by kind")],
