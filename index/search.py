@@ -5,14 +5,13 @@ folded query embedded and looked up in FAISS -> reciprocal rank fusion -> one re
 per case, with a highlighted snippet and the reasons it matched.
 """
 import html
-import json
 import re
 import sqlite3
 import threading
 from pathlib import Path
 
 from casekb.text import fold
-from casekb.words import fts_match, highlight_terms, init, query_terms
+from casekb.words import fts_match, init, query_terms
 
 from .encoders import load_encoder
 from .vectors import IndexMismatch, as_query, load_vectors
@@ -247,6 +246,3 @@ def open_searcher(db_path: Path, model: str | None = None) -> Searcher:
     except IndexMismatch as e:
         raise SearchError(str(e)) from e
 
-
-def to_json(results) -> str:
-    return json.dumps(results, ensure_ascii=False)
