@@ -13,6 +13,7 @@ Two backends:
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from typing import Callable
 
@@ -84,8 +85,6 @@ def _force_hf_offline() -> None:
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import sys
-
     constants = sys.modules.get("huggingface_hub.constants")
     if constants is not None:
         constants.HF_HUB_OFFLINE = True
@@ -111,10 +110,12 @@ def _load_st(spec: str, target: str, threads: int) -> Encoder:
     try:
         model = SentenceTransformer(path, device="cpu", local_files_only=True)
     except (OSError, ValueError) as exc:  # FileNotFoundError is an OSError
+        # Keep the loader's first line: it tells "missing" apart from "present but broken".
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise FileNotFoundError(
             f"--model {spec!r}: no sentence-transformers model found locally at {target!r}. "
             "Models must already be on disk (a model directory, or a name in the local "
-            "Hugging Face cache); casekb never downloads models."
+            f"Hugging Face cache); casekb never downloads models. (Loader said: {reason})"
         ) from exc
 
     get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
