@@ -5,6 +5,7 @@ Simplified passage; so the one OpenCC converter and the width rules live here.
 """
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 
 import opencc
@@ -39,6 +40,21 @@ def normalise_width(text: str) -> str:
     text = _FULLWIDTH_ALNUM.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     text = _SPACE_IN_CJK.sub("", text)
     return _PUNCT_BETWEEN_CJK.sub(lambda m: _HALF_TO_FULL_PUNCT[m.group(1)], text)
+
+
+@lru_cache(maxsize=256)
+def term_pattern(terms: tuple[str, ...], flags: int = 0) -> re.Pattern:
+    """One alternation of the terms, longest first, so that at each position the longest
+    term wins: one 社区减负 counts as 社区减负, not also as 减负."""
+    ordered = sorted({t for t in terms if t}, key=lambda t: (-len(t), t))
+    return re.compile("|".join(map(re.escape, ordered)), flags)
+
+
+def count_terms(text: str, terms: tuple[str, ...]) -> Counter:
+    """Occurrences of the terms in text, longest match first, without overlaps."""
+    if not any(terms):
+        return Counter()
+    return Counter(m.group() for m in term_pattern(tuple(terms)).finditer(text or ""))
 
 
 def fold(text: str) -> str:

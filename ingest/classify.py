@@ -33,8 +33,10 @@ import numpy as np
 import yaml
 
 from casekb import words
+from casekb.text import count_terms
 
 from . import IngestError
+from .records import passages_by_case
 from .tag import chapter_domain_rows, load_domains
 
 TERMS_FILE = Path(__file__).with_name("domain_terms.yml")
@@ -83,15 +85,13 @@ def load_terms() -> dict[str, dict[str, float]]:
 
 
 @lru_cache(maxsize=1)
-def _matcher() -> re.Pattern:
-    """One alternation of every term, longest first: at each position the longest term wins."""
-    terms = sorted({t for ts in load_terms().values() for t in ts if t}, key=lambda t: (-len(t), t))
-    return re.compile("|".join(map(re.escape, terms)))
+def _all_terms() -> tuple[str, ...]:
+    return tuple(sorted({t for ts in load_terms().values() for t in ts}))
 
 
 def term_counts(text: str) -> Counter:
     """Occurrences of the domain terms in text (longest match, no overlaps)."""
-    return Counter(m.group() for m in _matcher().finditer(text or ""))
+    return count_terms(text, _all_terms())
 
 
 def rule_evidence(counts: Counter) -> dict[str, float]:
@@ -212,11 +212,8 @@ def _analyse(cases: list[dict], passages: list[dict]) -> dict[str, tuple]:
     examples = tuple(Example(c["title"], labelled[c["id"]], c["id"]) for c in cases
                      if c["id"] in labelled and c["title"])
     neighbours = _neighbours(examples)
-    by_case: dict[str, list[dict]] = {}
-    for p in passages:
-        by_case.setdefault(p["case_id"], []).append(p)
-    return {case["id"]: _score_case(case, sorted(by_case.get(case["id"], []), key=lambda p: p["seq"]),
-                                    neighbours)
+    by_case = passages_by_case(passages)
+    return {case["id"]: _score_case(case, by_case.get(case["id"], []), neighbours)
             for case in cases if case["id"] not in labelled}
 
 

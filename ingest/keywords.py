@@ -30,6 +30,8 @@ import jieba.posseg
 
 from casekb import words
 
+from .records import passages_by_case
+
 TOP_KEYWORDS = 10
 ADMIN_SUFFIXES = ("省", "市", "县", "区", "镇", "乡", "街道", "村", "社区")
 LOCAL_SUFFIXES = ("新村", "苑", "老街", "桥")
@@ -57,12 +59,8 @@ def _pos(text: str) -> tuple[tuple[str, str], ...]:
 
 def _units(cases: list[dict], passages: list[dict]) -> dict[str, list[str]]:
     """case id -> its texts: title first, then passages in order."""
-    by_case: dict[str, list[dict]] = {}
-    for p in passages:
-        by_case.setdefault(p["case_id"], []).append(p)
-    return {c["id"]: [c.get("title") or ""] + [p["text"] for p in sorted(by_case.get(c["id"], []),
-                                                                       key=lambda p: p["seq"])]
-            for c in cases}
+    by_case = passages_by_case(passages)
+    return {c["id"]: [c.get("title") or ""] + [p["text"] for p in by_case.get(c["id"], [])] for c in cases}
 
 
 # --- keywords --------------------------------------------------------------------------

@@ -17,7 +17,10 @@ from pathlib import Path
 
 import yaml
 
+from casekb.text import count_terms
+
 from . import IngestError
+from .records import passages_by_case
 
 MECHANISMS_FILE = Path(__file__).with_name("mechanisms.yml")
 TITLE_WEIGHT = 2
@@ -47,42 +50,26 @@ def mechanism_rows() -> list[dict]:
              "terms": json.dumps(list(m["terms"]), ensure_ascii=False)} for m in load_mechanisms()]
 
 
-@lru_cache(maxsize=None)
-def _pattern(terms: tuple[str, ...]) -> re.Pattern:
-    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)))
-
-
-def find_terms(text: str, terms: tuple[str, ...]) -> dict[str, int]:
-    """{term: occurrences} of the terms in text, longest first without overlap, so one
-    社区减负 is one hit (社区减负), not two (社区减负 and 减负)."""
-    found: dict[str, int] = {}
-    for m in _pattern(tuple(terms)).finditer(text or ""):
-        found[m.group()] = found.get(m.group(), 0) + 1
-    return found
-
-
 def score(occurrences: float) -> float:
     return round(1 - math.exp(-occurrences / 2), 3)
 
 
 def detect_mechanisms(cases: list[dict], passages: list[dict]) -> list[dict]:
     """case_mechanisms rows: one per (case, mechanism) found, with its evidence."""
-    by_case: dict[str, list[dict]] = {}
-    for p in passages:
-        by_case.setdefault(p["case_id"], []).append(p)
+    by_case = passages_by_case(passages)
     rows = []
     for case in cases:
-        case_passages = sorted(by_case.get(case["id"], []), key=lambda p: p["seq"])
+        case_passages = by_case.get(case["id"], [])
         for m in load_mechanisms():
             counts: dict[str, int] = {}
             evidence_ids = []
             for p in case_passages:
-                found = find_terms(p["text"], m["terms"])
+                found = count_terms(p["text"], m["terms"])
                 if found:
                     evidence_ids.append(p["id"])
                     for t, n in found.items():
                         counts[t] = counts.get(t, 0) + n
-            in_title = find_terms(case.get("title") or "", m["terms"])
+            in_title = count_terms(case.get("title") or "", m["terms"])
             for t, n in in_title.items():
                 counts[t] = counts.get(t, 0) + n
             if not counts:

@@ -30,7 +30,7 @@ def source_row(entry: dict, raw_text: str, removed: dict) -> dict:
 
 
 def case_id(source_id: str, doc: dict, seen: set) -> str:
-    if doc["kind"] in ("book_case",):
+    if doc["kind"] == "book_case":
         base = f"{source_id}-{doc['number']:03d}"
     elif doc["kind"] == "journal_case":
         base = f"{source_id}-{doc['number']}"
@@ -81,6 +81,14 @@ def case_rows(source: dict, docs: list[dict]) -> tuple[list[dict], list[dict]]:
                     "start": p["start"], "end": p["end"], "chars": p["end"] - p["start"],
                 })
     return cases, passages
+
+
+def passages_by_case(passages: list[dict]) -> dict[str, list[dict]]:
+    """Each case's passages in reading order (the taggers all read cases this way)."""
+    by_case: dict[str, list[dict]] = {}
+    for p in sorted(passages, key=lambda p: (p["case_id"], p["seq"])):
+        by_case.setdefault(p["case_id"], []).append(p)
+    return by_case
 
 
 def _simplified(text: str, source: dict) -> str:
