@@ -10,7 +10,9 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from casekb.text import fold
+import numpy as np
+
+from casekb.text import fold, term_pattern, to_simplified
 from casekb.words import fts_match, init, query_terms
 
 from .encoders import load_encoder
@@ -59,7 +61,6 @@ class Searcher:
         ids = [i for i, cid, _ in self.items if cid == case_id]
         if not ids:
             return []
-        import numpy as np
         centre = np.mean([self.index.reconstruct(i) for i in ids], axis=0)
         centre /= np.linalg.norm(centre) or 1.0
         scores, hits = self.index.search(as_query(centre), min(CANDIDATES, self.index.ntotal))
@@ -212,9 +213,9 @@ def highlight(text: str, terms: list[str]) -> str:
     if not text:
         return ""
     marked = text
-    terms = [t for t in sorted(set(terms), key=len, reverse=True) if t]
+    terms = tuple(t for t in terms if t)
     if terms:
-        pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
+        pattern = term_pattern(terms, re.IGNORECASE)
         folded = fold_keep_length(text)
         spans = [m.span() for m in pattern.finditer(folded)]
         marked = "".join(_interleave(text, spans))
@@ -223,7 +224,6 @@ def highlight(text: str, terms: list[str]) -> str:
 
 def fold_keep_length(text: str) -> str:
     """Traditional->Simplified without NFKC, so match offsets stay valid in the original."""
-    from casekb.text import to_simplified
     folded = to_simplified(text)
     return folded if len(folded) == len(text) else text
 

@@ -14,6 +14,7 @@ import numpy as np
 from casekb.text import fold
 
 from .encoders import load_encoder
+from .units import passage_text, title_text
 
 
 class IndexMismatch(Exception):
@@ -33,10 +34,10 @@ def items(db) -> list[dict]:
         "select p.id, p.case_id, c.title, p.section, p.text from passages p "
         "join cases c on c.id = p.case_id order by p.case_id, p.seq").fetchall()
     out = [{"case_id": cid, "passage_id": None, "kind": "title",
-            "text": fold(" ".join(filter(None, [title, (chapter or "").rsplit("与", 1)[-1]])))}
+            "text": fold(title_text(title, chapter))}
            for cid, title, chapter in titles]
     out += [{"case_id": cid, "passage_id": pid, "kind": "passage",
-             "text": fold(" ".join(filter(None, [section, text])))}
+             "text": fold(passage_text(section, text))}
             for pid, cid, title, section, text in passages]
     return out
 

@@ -1,0 +1,17 @@
+"""What gets indexed for a case title and for a passage.
+
+The FTS and vector indexes both read these, so a keyword hit and a semantic hit are
+about the same text.
+"""
+
+
+def title_text(title: str, chapter: str | None) -> str:
+    """The title with its chapter's topic: "鱼儿回来了 生态建设", not the book's refrain
+    "“政社互动”与生态建设"."""
+    topic = chapter.rsplit("与", 1)[-1] if chapter else None
+    return " ".join(filter(None, [title, topic]))
+
+
+def passage_text(section: str | None, text: str) -> str:
+    """The passage under its section heading, which often names its subject."""
+    return " ".join(filter(None, [section, text]))
