@@ -142,3 +142,18 @@ async def test_tagging_tables_facets_and_canned_queries(ds):
                          ("cases_sharing_keywords", {"case_id": "mca2015-03-2"})]:
         r = await ds.client.get(f"/casekb/{name}.json", params={**params, "_shape": "array"})
         assert r.status_code == 200 and r.json(), name
+
+
+async def test_mechanism_pages_list_cases_with_evidence(ds):
+    index = await ds.client.get("/-/mechanisms")
+    assert index.status_code == 200 and "社区减负" in index.text and "/-/mechanisms/" in index.text
+    page = await ds.client.get("/-/mechanisms/社区减负")
+    assert page.status_code == 200
+    assert "南京市大力推动社区减负增效" in page.text
+    assert "<strong>社区减负</strong>" in page.text
+    evidence = json.loads((await ds.get_database("casekb").execute(
+        "select evidence_passage_ids from case_mechanisms where case_id = 'mca2015-03-2' "
+        "and mechanism = '社区减负'")).first()[0])
+    assert evidence and all(f"#{pid}" in page.text for pid in evidence)
+    missing = await ds.client.get("/-/mechanisms/<img src=x onerror=alert(1)>")
+    assert missing.status_code == 404 and "<img src=x" not in missing.text

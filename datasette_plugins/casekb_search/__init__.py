@@ -5,6 +5,7 @@ The FAISS index and the encoder load once, in the startup hook, not per request.
 Configuration (metadata.yml): plugins: casekb: {database: casekb, model: usem3}.
 """
 import json
+from urllib.parse import quote, unquote
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
@@ -63,7 +64,8 @@ def prepare_connection(conn, database, datasette):
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/search$", search_page), (r"^/-/search\.json$", search_json)]
+    return [(r"^/-/search$", search_page), (r"^/-/search\.json$", search_json),
+            (r"^/-/mechanisms$", mechanisms_page), (r"^/-/mechanisms/(?P<mechanism>[^/]+)$", mechanism_page)]
 
 
 async def run_search(datasette, request):
@@ -119,6 +121,50 @@ async def search_page(datasette, request):
         request=request))
 
 
+async def mechanisms_page(datasette, request):
+    """Every mechanism with its description and how many cases and regions use it."""
+    name = _db_name(datasette)
+    rows = (await datasette.databases[name].execute(
+        "select m.id, m.description, count(cm.case_id) as cases, "
+        "count(distinct c.region) as regions, group_concat(distinct c.region) as region_list "
+        "from mechanisms m left join case_mechanisms cm on cm.mechanism = m.id "
+        "left join cases c on c.id = cm.case_id group by m.id order by cases desc, m.id")).rows
+    mechanisms = [{**dict(r), "url": datasette.urls.path(f"/-/mechanisms/{quote(r['id'])}")} for r in rows]
+    return Response.html(await datasette.render_template(
+        "casekb_mechanisms.html", {"mechanisms": mechanisms, "database": name}, request=request))
+
+
+async def mechanism_page(datasette, request):
+    """One mechanism: the cases that use it, each with the passages that prove it, terms marked."""
+    from index.search import highlight
+    name = _db_name(datasette)
+    mechanism = unquote(request.url_vars["mechanism"])
+    db = datasette.databases[name]
+    found = (await db.execute("select * from mechanisms where id = ?", [mechanism])).first()
+    if found is None:
+        return Response.html(await datasette.render_template(
+            "casekb_mechanisms.html", {"mechanisms": [], "database": name,
+                                        "error": f"没有名为“{mechanism}”的治理机制"}, request=request), status=404)
+    cases = []
+    for row in (await db.execute(
+            "select c.id, c.title, c.region, c.kind, c.status, cm.score, cm.evidence_passage_ids, "
+            "cm.evidence_terms from case_mechanisms cm join cases c on c.id = cm.case_id "
+            "where cm.mechanism = ? order by cm.score desc, c.region, c.id", [mechanism])).rows:
+        terms = json.loads(row["evidence_terms"])
+        ids = json.loads(row["evidence_passage_ids"])
+        passages = (await db.execute(
+            f"select id, text from passages where id in ({','.join('?' * len(ids))}) order by seq", ids)).rows if ids else []
+        cases.append({
+            **dict(row), "terms": terms, "url": datasette.urls.row(name, "cases", row["id"]),
+            "kind_label": KIND_LABELS.get(row["kind"], row["kind"]),
+            "evidence": [{"id": p["id"], "html": highlight(p["text"], terms),
+                          "url": datasette.urls.row(name, "cases", row["id"]) + "#" + p["id"]} for p in passages]})
+    return Response.html(await datasette.render_template(
+        "casekb_mechanism.html", {"mechanism": dict(found), "terms": json.loads(found["terms"]), "cases": cases,
+                                  "database": name, "search_url": datasette.urls.path("/-/search"),
+                                  "all_url": datasette.urls.path("/-/mechanisms")}, request=request))
+
+
 async def filter_options(datasette, name) -> dict:
     if name not in datasette.databases:
         return {}
@@ -142,7 +188,6 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         return {}
 
     async def inner():
-        from urllib.parse import unquote
         case_id = unquote((request.url_vars or {}).get("pks", "")) if request else ""
         db = datasette.databases[database]
         case = await db.execute_fn(lambda conn: read_case(conn, case_id))
@@ -175,4 +220,5 @@ def read_case(conn, case_id: str) -> dict | None:
 
 @hookimpl
 def menu_links(datasette):
-    return [{"href": datasette.urls.path("/-/search"), "label": "案例搜索 Search"}]
+    return [{"href": datasette.urls.path("/-/search"), "label": "案例搜索 Search"},
+            {"href": datasette.urls.path("/-/mechanisms"), "label": "治理机制 Mechanisms"}]
