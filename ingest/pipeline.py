@@ -6,6 +6,7 @@ from tqdm import tqdm
 
 from . import IngestError
 from .classify import classify_domains, set_label_columns
+from .figures import figure_rows
 from .clean import clean, load_repairs
 from .keywords import keyword_rows, place_rows
 from .manifest import load_manifest
@@ -61,7 +62,7 @@ def ingest(corpus_dir: Path, progress: bool = True) -> tuple[dict[str, list[dict
     tables = {"sources": sources, "domains": domain_rows(), "cases": cases, "passages": passages,
               "case_domains": case_domains, "mechanisms": mechanism_rows(),
               "case_mechanisms": case_mechanisms, "case_keywords": keyword_rows(cases, passages),
-              "case_places": place_rows(cases, passages)}
+              "case_places": place_rows(cases, passages), "case_figures": figure_rows(passages)}
     return tables, summarise(tables, removed_by_source)
 
 

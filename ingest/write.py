@@ -28,6 +28,9 @@ SCHEMA = {
                       [("case_id", "cases", "id")]),
     "case_places": ({"case_id": str, "place": str, "count": int}, ("case_id", "place"),
                     [("case_id", "cases", "id")]),
+    "case_figures": ({"id": str, "case_id": str, "passage_id": str, "start": int, "end": int, "quote": str,
+                      "quantities": str, "change": str, "weight": float, "rank": int}, "id",
+                     [("case_id", "cases", "id"), ("passage_id", "passages", "id")]),
 }
 INDEXES = {
     "cases": [["source_id"], ["kind"], ["region"], ["chapter_no"], ["status"]],
@@ -36,6 +39,7 @@ INDEXES = {
     "case_mechanisms": [["mechanism"]],
     "case_keywords": [["keyword"], ["case_id", "rank"]],
     "case_places": [["place"]],
+    "case_figures": [["case_id", "rank"], ["passage_id"]],
 }
 COVERAGE_VIEW = """
 select s.id as source_id, s.title, s.kind, s.expected_cases,

@@ -1,0 +1,119 @@
+"""Key figures: the clauses of a case's passages that state quantities (ingest/figures.yml).
+
+Trainers compare cities by what they did in numbers ("取消……72项台账", "78项 → 28项").
+Each figure is quoted verbatim with its passage id and character offsets
+(passage.text[start:end] == quote), so every number on a comparison page can be traced.
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from . import IngestError
+from .records import passages_by_case
+
+FIGURES_FILE = Path(__file__).with_name("figures.yml")
+_NUMBER = r"\d+(?:\.\d+)?"
+MIN_QUOTE_CHARS = 12  # a shorter clause is quoted with the one before it
+_CHANGE_VERBS = "减少|减至|压缩|精简|下降|降低|增加|增长|提高|上升"
+_TARGET_VERBS = "减至|减少到|减少为|降至|降到|下降到|压缩到|压缩至|精简到|精简为|增加到|增至|提高到|上升到"
+_SENTENCE_ENDS = "。；！？\n"
+
+
+@lru_cache(maxsize=1)
+def load_rules() -> dict:
+    data = yaml.safe_load(FIGURES_FILE.read_text(encoding="utf-8")) or {}
+    try:
+        units = sorted(map(str, data["units"]), key=len, reverse=True)
+        magnitudes = "".join(map(str, data.get("magnitudes") or []))
+        approximate = "".join(map(str, data.get("approximate") or []))
+        quantity = (rf"(?<![\d.])(?P<number>{_NUMBER}(?:[~～至\-—]{_NUMBER})?)"
+                    rf"(?P<magnitude>[{magnitudes}]?)(?P<approx>[{approximate}]?)"
+                    rf"(?P<unit>{'|'.join(map(re.escape, units))})")
+        return {"quantity": re.compile(quantity),
+                "separators": re.compile(f"[{re.escape(str(data['separators']))}]"),
+                "cues": {str(k): float(v) for k, v in (data.get("cues") or {}).items()},
+                "change_weight": float(data.get("change_weight", 0))}
+    except (KeyError, TypeError, ValueError, re.error) as e:
+        raise IngestError(f"{FIGURES_FILE}: needs separators, units and numeric cue weights ({e})") from e
+
+
+def quantities(text: str) -> list[re.Match]:
+    return list(load_rules()["quantity"].finditer(text))
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each clause, separators excluded, blank clauses skipped."""
+    spans, start = [], 0
+    for m in load_rules()["separators"].finditer(text + "\n"):
+        if text[start:m.start()].strip():
+            spans.append((start, m.start()))
+        start = m.end()
+    return spans
+
+
+def change(text: str, spans: list[tuple[int, int]], i: int) -> tuple[str | None, int]:
+    """('78项 → 28项', where the quote must start) when clause i states a before/after, else (None, its start).
+
+    Two shapes: "……78项……，最终减至27项" (the old value earlier in the same sentence) and
+    "28项基本公共服务，比部门清理前的78项减少了" (the old value after 比, the new one just before).
+    """
+    start, end = spans[i]
+    clause = text[start:end]
+    target = re.search(rf"(?:{_TARGET_VERBS})\D{{0,3}}?(?={_NUMBER})", clause)
+    if target:
+        after = next(iter(quantities(clause[target.end():])), None)
+        sentence = max(text.rfind(c, 0, start) for c in _SENTENCE_ENDS) + 1
+        before = [q for q in quantities(text[sentence:start + target.start()])
+                  if after and q.group("unit") == after.group("unit")]
+        if before:
+            at = sentence + before[-1].start()
+            return f"{before[-1].group()} → {after.group()}", next(s for s, e in spans if s <= at < e)
+    if i and clause.startswith("比") and re.search(_CHANGE_VERBS, clause):
+        reference = [q for q in quantities(clause) if q.group("unit") != "%"]
+        newer = [q for q in quantities(text[spans[i - 1][0]:spans[i - 1][1]])
+                 if reference and q.group("unit") == reference[0].group("unit")]
+        if newer:
+            return f"{reference[0].group()} → {newer[-1].group()}", spans[i - 1][0]
+    return None, start
+
+
+def passage_figures(passage: dict) -> list[dict]:
+    """The figures of one passage, in text order; a clause joins the one before it when it
+    completes a change or is too short to read alone ("清理率为60.3%")."""
+    rules, text = load_rules(), passage["text"]
+    spans, rows = clauses(text), []
+    for i, (start, end) in enumerate(spans):
+        if not quantities(text[start:end]):
+            continue
+        shift, start = change(text, spans, i)
+        if i and start == spans[i][0] and end - start < MIN_QUOTE_CHARS:
+            start = spans[i - 1][0]
+        if rows and rows[-1]["end"] > start:  # overlapping quotes become one
+            earlier = rows.pop()
+            start, shift = min(start, earlier["start"]), shift or earlier["change"]
+        quote = text[start:end]
+        weight = sum(w for cue, w in rules["cues"].items() if cue in quote)
+        rows.append({"passage_id": passage["id"], "start": start, "end": end, "quote": quote,
+                     "quantities": json.dumps([q.group() for q in quantities(quote)], ensure_ascii=False),
+                     "change": shift, "weight": round(weight + (rules["change_weight"] if shift else 0), 2)})
+    return rows
+
+
+def figure_rows(passages: list[dict]) -> list[dict]:
+    """case_figures rows: every quantity clause of every case, ranked within its case by weight.
+
+    Ids are numbered within their passage (…-001-f1, -f2) so they survive edits elsewhere.
+    """
+    rows = []
+    for case_id, case_passages in passages_by_case(passages).items():
+        found = [{"id": f"{p['id']}-f{n}", "case_id": case_id, **f}
+                 for p in case_passages for n, f in enumerate(passage_figures(p), 1)]
+        for rank, f in enumerate(sorted(found, key=lambda f: -f["weight"]), 1):  # stable: text order on ties
+            f["rank"] = rank
+        rows += found
+    return rows
