@@ -2,6 +2,7 @@
 import json
 import os
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -96,3 +97,43 @@ def search(query, db, limit, domain, region, mechanism, kind, status, as_json):
                    f"{'、'.join(r['domains']) or '—'})  {r['case_id']}")
         click.echo(f"    {r['why']}")
         click.echo(f"    {r['snippet_text']}")
+
+
+@main.command()
+@click.option("--query", "-q", help="Cases found by this search, e.g. 社区减负")
+@click.option("--ids", help="These case ids, comma-separated, e.g. mca2015-03-2,mca2015-03-1")
+@click.option("--domain", help="Cases tagged with this domain (alone, or filtering --query)")
+@click.option("--mechanism", help="Cases using this mechanism (alone, or filtering --query)")
+@click.option("--region", help="Only cases from this region (with --query, --domain or --mechanism)")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100),
+              help="How many search results --query takes")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "docx"]), default="docx", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
+              help="File to write")
+@click.option("--title", help="Title on the cover (default: 基层治理案例课程包)")
+@click.option("--db", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_DB,
+              show_default=True)
+def export(query, ids, domain, mechanism, region, limit, fmt, out, title, db):
+    """Course pack of the chosen cases: cover, texts with citations, comparison table, sources."""
+    from index.search import SearchError, connect_readonly, open_searcher
+    from reports.export import render
+    from reports.pack import course_pack, describe_selection
+    from reports.selection import SelectionError, select_cases
+    try:
+        searcher = open_searcher(db) if query else None
+        with closing(connect_readonly(db)) as conn:
+            case_ids = select_cases(conn, ids=ids, query=query, domain=domain, mechanism=mechanism,
+                                    region=region, searcher=searcher, limit=limit)
+            if not case_ids:
+                raise SelectionError("没有符合条件的案例 (no cases match; nothing written)")
+            pack = course_pack(conn, case_ids, title=title, selection=describe_selection(
+                ids=ids, query=query, domain=domain, mechanism=mechanism, region=region))
+    except (SearchError, SelectionError) as e:
+        raise click.ClickException(str(e))
+    data = render(pack, fmt)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.writing")
+    tmp.write_bytes(data)
+    tmp.replace(out)  # a half-written pack never replaces a good one
+    click.echo(f"Wrote {out} ({fmt}, {len(data):,} bytes): {len(pack['cases'])} cases, "
+               f"{pack['title_only']} title only, {len(pack['sources'])} sources")

@@ -8,6 +8,7 @@ import html
 import re
 import sqlite3
 import threading
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,7 @@ class Searcher:
     def __init__(self, db_path: Path, model: str | None = None):
         self.db_path = Path(db_path)
         init()
-        with _connect(self.db_path) as conn:
+        with closing(connect_readonly(self.db_path)) as conn:
             self.index, self.manifest = load_vectors(conn, self.db_path, model)
             self.items = conn.execute(
                 "select id, case_id, passage_id from vector_items order by id").fetchall()
@@ -83,7 +84,7 @@ class Searcher:
         """Cases for a query, best first; `modes` lets the benchmark run one side alone."""
         query = clean_query(query)
         own = conn is None
-        conn = conn or _connect(self.db_path)
+        conn = conn or connect_readonly(self.db_path)
         try:
             allowed = allowed_cases(conn, domain=domain, region=region, kind=kind, status=status,
                                     mechanism=mechanism)
@@ -236,7 +237,8 @@ def _interleave(text, spans):
     yield text[pos:]
 
 
-def _connect(db_path: Path) -> sqlite3.Connection:
+def connect_readonly(db_path: Path) -> sqlite3.Connection:
+    """A read-only connection usable from Datasette's threads."""
     return sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True, check_same_thread=False)
 
 

@@ -8,25 +8,7 @@ from ingest import IngestError
 from ingest.clean import clean
 from ingest.pipeline import ingest, merge_book_part
 from ingest.segment.book import segment_book
-
-SAMPLE_CASES = """一 “政社互动”与政府管理
-
-1 动迁安置工作的“放手还权”
-
-2010年，某镇启动动迁安置工作，村民对补偿方案有意见。
-
-镇政府把方案交给村民代表会议讨论，由村委会组织协商。
-
-点评
-
-这是一个“放手还权”的例子。
-
-67 一个新的案例
-
-社区居民议事会商量停车难问题，形成停车公约。
-
-点评：议事会让居民自己定规矩。
-"""
+from tests.samples import SAMPLE_CASES, add_book_text
 
 
 def lines_of(text):
@@ -86,10 +68,7 @@ def test_duplicate_case_text_is_an_error_with_line(tmp_path):
 
 
 def test_dropping_a_case_file_in_corpus_adds_bodies_and_new_cases(corpus_copy):
-    (corpus_copy / "100li_cases.txt").write_text(SAMPLE_CASES, encoding="utf-8")
-    with (corpus_copy / "sources.yml").open("a", encoding="utf-8") as f:
-        f.write("\n  - id: taicang100-cases\n    file: 100li_cases.txt\n    title: 太仓“政社互动”100例（正文）\n"
-                "    kind: book_cases\n    part_of: taicang100\n    script: Simplified\n")
+    add_book_text(corpus_copy)
     tables, summary = ingest(corpus_copy, progress=False)
     cases = {c["id"]: c for c in tables["cases"]}
     one = cases["taicang100-001"]

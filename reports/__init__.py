@@ -1,0 +1,1 @@
+"""Reports over the built database for trainers: course packs, side-by-side comparison, overview charts."""

@@ -1,0 +1,50 @@
+"""Cases as a reader needs them, read from the built database as plain records.
+
+One reading shared by the case page, the comparison and the course packs, so a case
+shows the same tags, evidence and figures wherever it appears.
+"""
+import json
+import sqlite3
+
+KIND_LABELS = {"book_case": "书中案例", "journal_case": "期刊案例", "award_project": "获奖项目",
+               "article": "文章", "preface": "序", "overview": "综述", "feature_intro": "编者按"}
+TITLE_ONLY_NOTE = "源文本中本案例仅有标题（及章节、页码），正文缺失。"
+
+
+def read_case(conn: sqlite3.Connection, case_id: str, figures: int = 3) -> dict | None:
+    """The case row plus domain tags, mechanisms with evidence, passages and its top figures."""
+    cur = conn.execute("select * from cases where id = ?", [case_id])
+    row = cur.fetchone()
+    if row is None:
+        return None
+    case = dict(zip([d[0] for d in cur.description], row))
+    case["kind_label"] = KIND_LABELS.get(case["kind"], case["kind"])
+    case["domain_tags"] = [d for (d,) in conn.execute(
+        "select domain from case_domains where case_id = ? order by score desc, domain", [case_id])]
+    case["mechanism_evidence"] = [
+        {"id": m, "passage_ids": json.loads(ids), "terms": json.loads(terms)}
+        for m, ids, terms in conn.execute(
+            "select mechanism, evidence_passage_ids, evidence_terms from case_mechanisms "
+            "where case_id = ? order by score desc, mechanism", [case_id])]
+    case["passages"] = [dict(zip(("id", "field", "section", "text"), r)) for r in conn.execute(
+        "select id, field, section, text from passages where case_id = ? order by seq", [case_id])]
+    case["figures"] = [dict(zip(("id", "passage_id", "quote", "change", "quantities"), r)) for r in conn.execute(
+        "select id, passage_id, quote, change, quantities from case_figures where case_id = ? and rank <= ? "
+        "order by passage_id, start", [case_id, figures])]
+    return case
+
+
+def read_cases(conn: sqlite3.Connection, case_ids: list[str], figures: int = 3) -> list[dict]:
+    """Cases in the order given; ids must exist (the selection has checked them)."""
+    return [read_case(conn, cid, figures) for cid in case_ids]
+
+
+def mechanism_matrix(cases: list[dict]) -> list[dict]:
+    """Case x mechanism: one row per mechanism any of the cases uses, most widely used first;
+    each cell is the case's evidence (passage ids, terms) or None."""
+    used: dict[str, list] = {}
+    for i, case in enumerate(cases):
+        for m in case["mechanism_evidence"]:
+            used.setdefault(m["id"], [None] * len(cases))[i] = m
+    return [{"id": mid, "cells": cells}
+            for mid, cells in sorted(used.items(), key=lambda kv: (-sum(c is not None for c in kv[1]), kv[0]))]

@@ -1,0 +1,81 @@
+"""A course pack as one plain record: cover, cases, comparison table, sources.
+
+The renderers (Markdown, printable HTML, DOCX) only lay this record out, so every
+format carries the same cases, citations and notes about missing text.
+"""
+import datetime
+import sqlite3
+
+from .cases import KIND_LABELS, TITLE_ONLY_NOTE, mechanism_matrix, read_cases
+
+DEFAULT_TITLE = "基层治理案例课程包"
+
+
+def course_pack(conn: sqlite3.Connection, case_ids: list[str], title: str | None = None,
+                selection: str = "", date: datetime.date | None = None) -> dict:
+    """Everything a pack shows; `selection` says in words how the cases were chosen."""
+    cases = read_cases(conn, case_ids)
+    for n, case in enumerate(cases, 1):
+        case["n"] = n
+        case["body_passages"] = [p for p in case["passages"] if p["field"] == "body"]
+        case["missing_note"] = TITLE_ONLY_NOTE if case["status"] == "title_only" else None
+        case["meta"] = case_meta(case)
+    source_ids = list(dict.fromkeys(c["source_id"] for c in cases))
+    return {
+        "title": (title or "").strip() or DEFAULT_TITLE,
+        "date": (date or datetime.date.today()).isoformat(),
+        "selection": selection,
+        "cases": cases,
+        "title_only": sum(c["status"] == "title_only" for c in cases),
+        # Only cases with a detected mechanism get a column: title-only cases would be empty ones.
+        "matrix_cases": [c for c in cases if c["mechanism_evidence"]],
+        "matrix": mechanism_matrix([c for c in cases if c["mechanism_evidence"]]),
+        "sources": [_source(conn, sid) for sid in source_ids],
+    }
+
+
+def case_meta(case: dict) -> list[tuple[str, str]]:
+    """(label, value) lines under a case heading; shared by every format."""
+    where = case["region"] or "全国"
+    if case["province"] and case["province"] != case["region"]:
+        where += f"（{case['province']}）"
+    kind = KIND_LABELS.get(case["kind"], case["kind"])
+    if case["chapter"]:
+        kind += f" · {case['chapter']}"
+    if case["page"]:
+        kind += f" · 第{case['page']}页"
+    return [("地区", where), ("类型", kind), ("出处", case["citation"]),
+            ("领域", "、".join(case["domain_tags"]) or "—"),
+            ("机制", "、".join(m["id"] for m in case["mechanism_evidence"]) or "—"),
+            ("关键数字", "；".join(_figure(f) for f in case["figures"]) or "—"),
+            ("案例编号", case["id"])]
+
+
+def _figure(figure: dict) -> str:
+    change = f"（{figure['change']}）" if figure["change"] else ""
+    return f"“{figure['quote']}”{change}〔{figure['passage_id']}〕"
+
+
+def _source(conn, source_id: str) -> dict:
+    cur = conn.execute("select * from sources where id = ?", [source_id])
+    source = dict(zip([d[0] for d in cur.description], cur.fetchone()))
+    source["reference"] = "，".join(str(p) for p in (
+        f"{source['editor']}主编" if source["editor"] else None, f"《{source['title']}》",
+        source["publisher"], source["date"], f"ISBN {source['isbn']}" if source["isbn"] else None,
+        source["url"]) if p)
+    return source
+
+
+def describe_selection(ids=None, query=None, domain=None, mechanism=None, region=None, kind=None,
+                       status=None) -> str:
+    """The selection in words for the cover: 检索“社区减负”，领域：社区治理."""
+    parts = []
+    if query:
+        parts.append(f"检索“{query}”")
+    if ids:
+        parts.append("指定案例")
+    for label, value in (("领域", domain), ("机制", mechanism), ("地区", region), ("类型", kind),
+                         ("正文", {"full_text": "有正文", "title_only": "仅有标题"}.get(status, status))):
+        if value:
+            parts.append(f"{label}：{value}")
+    return "，".join(parts)

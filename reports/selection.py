@@ -1,0 +1,92 @@
+"""Which cases a pack or a comparison is about: explicit ids, a search, a domain or a mechanism.
+
+The CLI (`casekb export`) and the web routes (/-/pack, /-/compare) resolve their
+parameters here, so both accept the same selections and give the same errors, each
+naming the parameter to change.
+"""
+import json
+import re
+import sqlite3
+
+from casekb.text import count_terms, fold
+from ingest.records import CASE_KINDS
+from index.search import SearchError, allowed_cases
+
+MAX_CASES = 100
+SELECTORS = ("ids", "query", "domain", "mechanism")
+
+
+class SelectionError(ValueError):
+    """A selection the user must change; the message names the parameter."""
+
+
+def parse_ids(value) -> list[str]:
+    """'a, b，c' or ['a', 'b'] -> ['a', 'b', 'c'], order kept, repeats dropped."""
+    items = value if isinstance(value, (list, tuple)) else re.split(r"[,，\s]+", value or "")
+    return list(dict.fromkeys(i.strip() for i in items if i and i.strip()))
+
+
+def select_cases(conn: sqlite3.Connection, ids=None, query: str | None = None, domain: str | None = None,
+                 mechanism: str | None = None, region: str | None = None, kind: str | None = None,
+                 status: str | None = None, searcher=None, limit: int = 20, ids_param: str = "ids") -> list[str]:
+    """Case ids in reading order.
+
+    ids: exactly these, in this order. query: the best `limit` search results, the other
+    arguments filtering them. domain/mechanism alone: every case with that tag, full
+    texts first, cases before prefaces and essays. Errors about ids name `ids_param`
+    (the web comparison calls it `cases`).
+    """
+    ids = parse_ids(ids)
+    if ids:
+        if query or domain or mechanism:
+            raise SelectionError(f"{ids_param}: 指定案例编号时不能同时使用 query、domain 或 mechanism "
+                                 "(give ids alone, or a query/domain/mechanism)")
+        return _existing(conn, ids, ids_param)
+    if query:
+        if searcher is None:
+            raise SelectionError("query: 搜索索引不可用 (the search index is not loaded)")
+        try:
+            results = searcher.search(query, limit=limit, domain=domain, mechanism=mechanism, region=region,
+                                      kind=kind, status=status, conn=conn)
+        except SearchError as e:
+            raise SelectionError(str(e)) from e
+        return [r["case_id"] for r in results]
+    if not (domain or mechanism):
+        raise SelectionError("ids/query/domain/mechanism: 请指定案例编号、搜索词、领域或机制之一 "
+                             "(choose cases by ids, query, domain or mechanism)")
+    try:
+        allowed = allowed_cases(conn, domain=domain, mechanism=mechanism, region=region, kind=kind, status=status)
+    except SearchError as e:
+        raise SelectionError(str(e)) from e
+    return _reading_order(conn, allowed)
+
+
+def _existing(conn, ids: list[str], param: str) -> list[str]:
+    if len(ids) > MAX_CASES:
+        raise SelectionError(f"{param}: 最多{MAX_CASES}个案例 (at most {MAX_CASES} cases, got {len(ids)})")
+    known = {cid for (cid,) in conn.execute(
+        f"select id from cases where id in ({','.join('?' * len(ids))})", ids)}
+    unknown = [cid for cid in ids if cid not in known]
+    if unknown:
+        raise SelectionError(f"{param}: 没有这些案例编号 {'、'.join(unknown)} (unknown case ids)")
+    return ids
+
+
+def _reading_order(conn, case_ids) -> list[str]:
+    rows = conn.execute("select id, status, kind, source_id, number from cases").fetchall()
+    chosen = [r for r in rows if r[0] in case_ids]
+    chosen.sort(key=lambda r: (r[1] != "full_text", r[2] not in CASE_KINDS, r[3], r[4] or 0, r[0]))
+    return [r[0] for r in chosen]
+
+
+def mechanisms_named_in(conn: sqlite3.Connection, text: str) -> list[dict]:
+    """Mechanisms whose name or a term appears in the text, with how many cases use each:
+    a search for 社区减负 can then offer the 社区减负 cases and their comparison."""
+    found = []
+    folded = fold(text or "")
+    for mid, terms, cases in conn.execute(
+            "select m.id, m.terms, count(cm.case_id) from mechanisms m "
+            "left join case_mechanisms cm on cm.mechanism = m.id group by m.id order by count(cm.case_id) desc"):
+        if cases and count_terms(folded, (mid, *json.loads(terms))):
+            found.append({"id": mid, "cases": cases})
+    return found
