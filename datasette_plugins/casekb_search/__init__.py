@@ -14,6 +14,8 @@ from casekb.words import cut, fts_match, init
 from index.search import SearchError, Searcher
 from index.vectors import IndexMismatch
 
+from .overview import overview_page
+
 SEARCHERS: dict[str, Searcher] = {}
 LOAD_ERRORS: dict[str, str] = {}
 FILTERS = ("domain", "mechanism", "region", "kind", "status")
@@ -65,7 +67,8 @@ def prepare_connection(conn, database, datasette):
 @hookimpl
 def register_routes():
     return [(r"^/-/search$", search_page), (r"^/-/search\.json$", search_json),
-            (r"^/-/mechanisms$", mechanisms_page), (r"^/-/mechanisms/(?P<mechanism>[^/]+)$", mechanism_page)]
+            (r"^/-/mechanisms$", mechanisms_page), (r"^/-/mechanisms/(?P<mechanism>[^/]+)$", mechanism_page),
+            (r"^/-/overview$", overview_page)]
 
 
 async def run_search(datasette, request):
@@ -221,4 +224,5 @@ def read_case(conn, case_id: str) -> dict | None:
 @hookimpl
 def menu_links(datasette):
     return [{"href": datasette.urls.path("/-/search"), "label": "案例搜索 Search"},
-            {"href": datasette.urls.path("/-/mechanisms"), "label": "治理机制 Mechanisms"}]
+            {"href": datasette.urls.path("/-/mechanisms"), "label": "治理机制 Mechanisms"},
+            {"href": datasette.urls.path("/-/overview"), "label": "概览图表 Overview"}]

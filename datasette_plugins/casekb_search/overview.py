@@ -1,0 +1,37 @@
+"""/-/overview: the charts page. Numbers and SVG come from reports.overview; this module only
+picks the database, turns table-cell filters into Datasette links and renders the template."""
+from urllib.parse import quote, urlencode
+
+from datasette.utils.asgi import Response
+
+from ingest.records import CASE_KINDS
+from reports.overview import overview, overview_charts
+
+# cell filter -> cases-table query argument (domains and mechanisms are JSON arrays in `cases`)
+FILTER_ARGS = {"domain": "domains__arraycontains", "mechanism": "mechanisms__arraycontains",
+               "region": "region", "source_id": "source_id"}
+
+
+def _href(datasette, database: str, filters: dict) -> str:
+    """A mechanism alone opens its own page (cases with evidence); anything else opens the list of
+    real cases with those filters, so the list holds exactly the cases the cell counts."""
+    if set(filters) == {"mechanism"}:
+        return datasette.urls.path("/-/mechanisms/" + quote(filters["mechanism"]))
+    args = {FILTER_ARGS[key]: value for key, value in filters.items()}
+    args["kind__in"] = ",".join(CASE_KINDS)
+    return datasette.urls.table(database, "cases") + "?" + urlencode(args, quote_via=quote)
+
+
+async def overview_page(datasette, request):
+    """Coverage, domains, regions and mechanisms of the case base, as charts with their data tables."""
+    name = (datasette.plugin_config("casekb") or {}).get("database", "casekb")
+    data = await datasette.databases[name].execute_fn(overview)
+    charts = overview_charts(data)
+    for chart in charts:
+        for row in chart["table"]["rows"]:
+            for cell in row:
+                if isinstance(cell, dict):
+                    cell["href"] = _href(datasette, name, cell["filter"])
+    return Response.html(await datasette.render_template(
+        "casekb_overview.html", {"charts": charts, "totals": data["totals"], "database": name},
+        request=request))

@@ -1,0 +1,174 @@
+"""The overview page's numbers, read from the built database, and the charts drawn from them.
+
+Only real cases count (CASE_KINDS): prefaces, overviews and editors' notes are documents, not cases.
+Bars are split into 有正文 / 仅有标题 everywhere, so the book's 66 title-only cases are never
+mistaken for cases one can read. Table cells that can be opened carry a `filter` dict
+(domain / region / mechanism / source_id); the web layer turns it into a link.
+"""
+import sqlite3
+
+from ingest.records import CASE_KINDS
+
+from .svg import bar_chart, heatmap
+
+REAL = f"c.kind in ({', '.join('?' * len(CASE_KINDS))})"
+STATUS_SERIES = ("有正文", "仅有标题")
+COVERAGE_SERIES = ("有正文", "仅有标题", "缺失")
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _matrix(pairs: list[dict], row_key: str, rows: list[str], cols: list[str]) -> dict:
+    """{rows, cols, counts[i][j]} from (row, region, cases) records, in the given orders."""
+    counts = [[0] * len(cols) for _ in rows]
+    r_index, c_index = {r: i for i, r in enumerate(rows)}, {c: j for j, c in enumerate(cols)}
+    for p in pairs:
+        counts[r_index[p[row_key]]][c_index[p["region"]]] = p["cases"]
+    return {"rows": rows, "cols": cols, "counts": counts}
+
+
+def _ranges(numbers) -> str:
+    """Case numbers as a reader writes them: {1, 2, 3, 5} -> "1—3、5"; empty -> ""."""
+    spans = []
+    for n in sorted(numbers):
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return "、".join(str(a) if a == b else f"{a}—{b}" for a, b in spans)
+
+
+def overview(conn: sqlite3.Connection) -> dict:
+    """Everything the overview charts show, as plain records (regions and domains by case count)."""
+    by_domain = _rows(conn, f"""
+        select d.id as domain, count(c.id) as cases,
+               coalesce(sum(c.status = 'full_text'), 0) as full_text,
+               coalesce(sum(c.status = 'title_only'), 0) as title_only
+        from domains d left join case_domains cd on cd.domain = d.id
+        left join cases c on c.id = cd.case_id and {REAL}
+        group by d.id order by cases desc, d.rowid""", CASE_KINDS)  # ties in the book's chapter order
+    by_region = _rows(conn, f"""
+        select coalesce(c.region, '未注明') as region, c.province, count(*) as cases,
+               sum(c.status = 'full_text') as full_text, sum(c.status = 'title_only') as title_only
+        from cases c where {REAL}
+        group by 1 order by cases desc, region""", CASE_KINDS)
+    regions = [r["region"] for r in by_region]
+    domain_pairs = _rows(conn, f"""
+        select cd.domain, coalesce(c.region, '未注明') as region, count(*) as cases
+        from case_domains cd join cases c on c.id = cd.case_id
+        where {REAL} group by 1, 2""", CASE_KINDS)
+    mechanisms = _rows(conn, f"""
+        select m.id as mechanism, count(c.id) as cases
+        from mechanisms m left join case_mechanisms cm on cm.mechanism = m.id
+        left join cases c on c.id = cm.case_id and {REAL}
+        group by m.id order by cases desc, m.id""", CASE_KINDS)
+    mechanism_pairs = _rows(conn, f"""
+        select cm.mechanism, coalesce(c.region, '未注明') as region, count(*) as cases
+        from case_mechanisms cm join cases c on c.id = cm.case_id
+        where {REAL} group by 1, 2""", CASE_KINDS)
+    # A source holding more cases than it should has none missing, not a negative number.
+    coverage = _rows(conn, """
+        select source_id, title, kind, expected_cases as expected, bodies_present as full_text,
+               title_only, max(cases_missing, 0) as missing
+        from coverage order by expected_cases desc, source_id""")
+    for c in coverage:  # which case numbers are title-only or missing, where the source numbers its cases
+        numbered = conn.execute(f"select c.number, c.status from cases c where c.source_id = ? and {REAL}"
+                                " and c.number is not null", (c["source_id"], *CASE_KINDS)).fetchall()
+        c["title_only_numbers"] = _ranges(n for n, status in numbered if status == "title_only")
+        c["missing_numbers"] = _ranges(set(range(1, (c["expected"] or 0) + 1)) - {n for n, _ in numbered}
+                                       ) if c["missing"] and numbered else ""
+    return {
+        "totals": {"cases": sum(r["cases"] for r in by_region),
+                   "full_text": sum(r["full_text"] for r in by_region),
+                   "title_only": sum(r["title_only"] for r in by_region),
+                   "expected": sum(r["expected"] or 0 for r in coverage),
+                   "missing": sum(r["missing"] or 0 for r in coverage)},
+        "by_domain": by_domain,
+        "by_region": by_region,
+        "domain_region": _matrix(domain_pairs, "domain", [d["domain"] for d in by_domain], regions),
+        "mechanism_region": _matrix(mechanism_pairs, "mechanism", [m["mechanism"] for m in mechanisms], regions),
+        "coverage": coverage,
+    }
+
+
+def _link(text, **filters) -> dict:
+    return {"text": text, "filter": filters}
+
+
+def _matrix_table(matrix: dict, row_key: str, row_title: str) -> dict:
+    """The heat map as a table: one link per non-zero cell, and each row's total."""
+    rows = []
+    for label, counts in zip(matrix["rows"], matrix["counts"]):
+        cells = [_link(n, **{row_key: label, "region": col}) if n else 0
+                 for col, n in zip(matrix["cols"], counts)]
+        rows.append([_link(label, **{row_key: label}), *cells, sum(counts)])
+    return {"columns": [row_title, *matrix["cols"], "合计"], "rows": rows}
+
+
+def _gap(c: dict) -> str:
+    """The honesty note for one incomplete source, naming the case numbers when they are known."""
+    title_only = f"案例{c['title_only_numbers']}" if c["title_only_numbers"] else f"{c['title_only']}例"
+    missing = f"案例{c['missing_numbers']}" if c["missing_numbers"] else f"{c['missing']}例"
+    parts = [f"{c['full_text']}例有正文"] if c["full_text"] else []
+    if c["title_only"]:
+        parts.append(f"{title_only}仅有标题" + ("、没有正文" if not c["full_text"] else ""))
+    if c["missing"]:
+        parts.append(f"{missing}缺失")
+    return f"《{c['title']}》应有{c['expected']}例：" + "，".join(parts)
+
+
+def overview_charts(data: dict) -> list[dict]:
+    """[{id, title, caption, svg, table}] for the page; captions are one sentence, numbers from data."""
+    coverage, by_domain, by_region = data["coverage"], data["by_domain"], data["by_region"]
+    totals = data["totals"]
+    gaps = "；".join(_gap(c) for c in coverage if c["title_only"] or c["missing"])
+    title_only_regions = "、".join(f"{r['region']}{r['cases']}例中有{r['title_only']}例"
+                                   for r in by_region if r["title_only"])
+    return [{
+        "id": "coverage", "title": "收录情况：应有、有正文、仅有标题、缺失",
+        "caption": f"每份来源应有的案例中，多少有正文、多少只有标题、多少缺失（共应有{totals['expected']}例）"
+                   + (f"：{gaps}。" if gaps else "。"),
+        "svg": bar_chart([(c["title"], (c["full_text"], c["title_only"], c["missing"])) for c in coverage],
+                         "各来源的收录情况", series=COVERAGE_SERIES, total_format="应有 {} 例"),
+        "table": {"columns": ["来源", "应有", "有正文", "仅有标题", "缺失"],
+                  "rows": [[_link(c["title"], source_id=c["source_id"]), c["expected"], c["full_text"],
+                            c["title_only"], c["missing"]] for c in coverage]
+                  + [["合计", totals["expected"], totals["full_text"], totals["title_only"], totals["missing"]]]},
+    }, {
+        "id": "domains", "title": "各领域的案例数",
+        "caption": "每个领域有多少案例（一个案例可属多个领域，故各领域相加多于案例总数）；"
+                   "只有标题的书中案例，其领域取自书中章节。",
+        "svg": bar_chart([(d["domain"], (d["full_text"], d["title_only"])) for d in by_domain],
+                         "各领域的案例数", series=STATUS_SERIES),
+        "table": {"columns": ["领域", "有正文", "仅有标题", "合计"],
+                  "rows": [[_link(d["domain"], domain=d["domain"]), d["full_text"], d["title_only"], d["cases"]]
+                           for d in by_domain]},
+    }, {
+        "id": "regions", "title": "各地区的案例数",
+        "caption": f"各市县的案例数，共{totals['cases']}例"
+                   + (f"；{title_only_regions}只有标题、没有正文。" if title_only_regions else "。"),
+        "svg": bar_chart([(r["region"], (r["full_text"], r["title_only"])) for r in by_region],
+                         "各地区的案例数", series=STATUS_SERIES),
+        "table": {"columns": ["地区", "省份", "有正文", "仅有标题", "合计"],
+                  "rows": [[_link(r["region"], region=r["region"]), r["province"] or "", r["full_text"],
+                            r["title_only"], r["cases"]] for r in by_region]
+                  + [["合计", "", totals["full_text"], totals["title_only"], totals["cases"]]]},
+    }, {
+        "id": "domain-region", "title": "领域 × 地区",
+        "caption": "每格是某地区在某领域的案例数，颜色越深案例越多，灰色空格表示没有案例。",
+        "svg": heatmap(data["domain_region"]["rows"], data["domain_region"]["cols"],
+                       data["domain_region"]["counts"], "各领域、各地区的案例数"),
+        "table": _matrix_table(data["domain_region"], "domain", "领域"),
+    }, {
+        "id": "mechanism-region", "title": "各地用到的治理机制",
+        "caption": "每格是某城市用到该治理机制的案例数"
+                   + (f"；{title_only_regions}只有标题，机制只能从标题识别，这里的数字因此偏低。"
+                      if title_only_regions else "。"),
+        "svg": heatmap(data["mechanism_region"]["rows"], data["mechanism_region"]["cols"],
+                       data["mechanism_region"]["counts"], "各城市用到的治理机制"),
+        "table": _matrix_table(data["mechanism_region"], "mechanism", "机制"),
+    }]

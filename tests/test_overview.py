@@ -1,0 +1,172 @@
+"""The overview page: its numbers against independent SQL on the real build, its SVG, and the page."""
+import html
+import re
+import sqlite3
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+from datasette.app import Datasette
+
+from reports.overview import overview, overview_charts
+from reports.svg import bar_chart, heatmap
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = "kind in ('book_case', 'journal_case', 'award_project', 'article')"
+SVG_NS = "http://www.w3.org/2000/svg"
+HOSTILE = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def conn(built_db):
+    with sqlite3.connect(built_db) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def data(conn):
+    return overview(conn)
+
+
+@pytest.fixture(scope="module")
+def charts(data):
+    return {c["id"]: c for c in overview_charts(data)}
+
+
+def test_regions_add_up_to_the_real_cases(conn, data):
+    real = conn.execute(f"select count(*) from cases where {REAL}").fetchone()[0]
+    assert real == 76  # 66 title-only book cases + 7 journal + 2 articles + 1 award
+    assert sum(r["cases"] for r in data["by_region"]) == real == data["totals"]["cases"]
+    assert {r["region"]: r["cases"] for r in data["by_region"]}["太仓市"] == 69
+    taicang = next(r for r in data["by_region"] if r["region"] == "太仓市")
+    assert (taicang["full_text"], taicang["title_only"]) == (3, 66)
+    assert data["totals"] == {"cases": 76, "full_text": 10, "title_only": 66, "expected": 110, "missing": 34}
+
+
+def test_book_coverage_is_told_honestly(data, charts):
+    book = next(c for c in data["coverage"] if c["source_id"] == "taicang100")
+    assert (book["expected"], book["full_text"], book["title_only"], book["missing"]) == (100, 0, 66, 34)
+    assert (book["title_only_numbers"], book["missing_numbers"]) == ("1—66", "67—100")
+    caption = charts["coverage"]["caption"]
+    assert "案例1—66仅有标题、没有正文" in caption and "案例67—100缺失" in caption
+
+
+def test_domain_totals_match_case_domains(conn, data):
+    expected = dict(conn.execute(
+        f"select d.domain, count(*) from case_domains d join cases c on c.id = d.case_id "
+        f"where c.{REAL} group by d.domain").fetchall())
+    assert {d["domain"]: d["cases"] for d in data["by_domain"]} == expected
+    assert expected["社区治理"] == 19 and expected["法治建设"] == 5
+    assert all(d["full_text"] + d["title_only"] == d["cases"] for d in data["by_domain"])
+    # Prefaces and overviews carry domain tags too; they must not be counted as cases.
+    assert sum(d["cases"] for d in data["by_domain"]) == 91
+    assert conn.execute("select count(*) from case_domains").fetchone()[0] == 99
+
+
+def test_matrices_match_sql(conn, data):
+    m = data["mechanism_region"]
+    cell = m["counts"][m["rows"].index("社区减负")][m["cols"].index("南京市")]
+    assert cell == 1
+    assert m["counts"][m["rows"].index("委托协议")][m["cols"].index("太仓市")] == 4
+    pairs = conn.execute(
+        f"select m.mechanism, c.region, count(*) from case_mechanisms m join cases c on c.id = m.case_id "
+        f"where c.{REAL} group by 1, 2").fetchall()
+    assert sum(map(sum, m["counts"])) == sum(n for *_, n in pairs) == 69
+    for mechanism, region, n in pairs:
+        assert m["counts"][m["rows"].index(mechanism)][m["cols"].index(region)] == n
+    d = data["domain_region"]
+    assert d["counts"][d["rows"].index("社区治理")][d["cols"].index("太仓市")] == 16
+    assert [sum(row) for row in d["counts"]] == [x["cases"] for x in data["by_domain"]]
+    assert len(m["rows"]) == conn.execute("select count(*) from mechanisms").fetchone()[0] == 24
+
+
+def _parse(svg: str) -> ET.Element:
+    root = ET.fromstring(svg)
+    assert root.tag == f"{{{SVG_NS}}}svg" and root.get("role") == "img" and root.get("aria-label")
+    assert root.find(f"{{{SVG_NS}}}title") is not None
+    return root
+
+
+def _texts(root) -> list[str]:
+    return [t.text for t in root.iter(f"{{{SVG_NS}}}text")]
+
+
+def test_charts_are_self_contained_svg_with_labels_and_counts(charts):
+    for chart in charts.values():
+        svg = chart["svg"]
+        _parse(svg)
+        assert "<script" not in svg.lower()
+        assert re.findall(r"https?://[^\s\"']+", svg) == [SVG_NS]
+        assert chart["table"]["rows"] and chart["caption"].endswith("。")
+    coverage = _texts(_parse(charts["coverage"]["svg"]))
+    assert {"有正文", "仅有标题", "缺失", "66", "34", "应有 100 例"} <= set(coverage)
+    regions = _texts(_parse(charts["regions"]["svg"]))
+    assert {"太仓市", "南京市", "69", "66", "3"} <= set(regions)
+    mechanisms = _texts(_parse(charts["mechanism-region"]["svg"]))
+    assert {"社区减负", "南京市", "委托协议", "4"} <= set(mechanisms)
+
+
+def test_bar_widths_follow_the_counts(charts):
+    bars = [r for r in _parse(charts["regions"]["svg"]).iter(f"{{{SVG_NS}}}rect") if r.get("height") == "20"]
+    widths = sorted(float(r.get("width")) for r in bars)
+    # 太仓市: 3 有正文 + 66 仅有标题 on the same scale as the other regions' single case.
+    assert widths[-1] / widths[0] == pytest.approx(66, rel=0.01)
+
+
+def test_hostile_labels_are_escaped():
+    bar = bar_chart([(HOSTILE, (3,)), ("a&b", (1,))], HOSTILE)
+    grid = heatmap([HOSTILE], ['"><img src=x>'], [[2]], HOSTILE)
+    for svg in (bar, grid):
+        root = _parse(svg)
+        assert "<script" not in svg and "<img" not in svg
+        assert html.escape(HOSTILE) in svg
+        assert HOSTILE in _texts(root)  # shown to the reader as the text it is
+    assert "a&amp;b" in bar
+
+
+def test_long_labels_widen_the_chart_and_very_long_ones_are_shortened():
+    short = float(ET.fromstring(bar_chart([("南京市", (1,))], "t")).get("width"))
+    longer = float(ET.fromstring(bar_chart([("基层群众自治", (1,))], "t")).get("width"))
+    assert longer - short == pytest.approx(3 * 14)  # three more CJK characters, 1 em each
+    title = "张家港市—社区协商：基层法治化的新探索（第四届“中国法治政府奖”获奖项目）"
+    root = ET.fromstring(bar_chart([(title, (1,))], "t"))
+    assert title not in _texts(root) and any(t.endswith("…") for t in _texts(root))
+    assert title in "".join(root.itertext())  # the full title stays in the bar's <title>
+
+
+@pytest.fixture(scope="module")
+async def ds(built_db):
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+    datasette = Datasette([str(built_db)], immutables=[], metadata=metadata)
+    await datasette.invoke_startup()
+    return datasette
+
+
+async def _page(ds) -> str:
+    response = await ds.client.get("/-/overview")
+    assert response.status_code == 200
+    return response.text
+
+
+async def test_page_shows_charts_tables_and_no_external_script(ds, charts):
+    page = await _page(ds)
+    assert "<title>案例库概览" in page and 'lang="zh-CN"' in page
+    for chart in charts.values():
+        assert f"<h2 id=\"{chart['id']}-h\">{html.escape(chart['title'])}</h2>" in page
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="casekb-chart"') == 5
+    assert page.count("<summary>数据表</summary>") == 5
+    assert "共收录 <strong>76</strong> 个案例" in page and "<strong>34</strong> 个缺失" in page
+    assert not re.search(r"<script[^>]*\bsrc=", page)
+    assert "@media print" in page
+    assert 'href="/-/mechanisms/%E7%A4%BE%E5%8C%BA%E5%87%8F%E8%B4%9F"' in page  # 社区减负
+
+
+@pytest.mark.parametrize("text, count", [("太仓市", 69), ("社区治理", 19), ("太仓“政社互动”100例", 66)])
+async def test_table_links_open_exactly_the_counted_cases(ds, text, count):
+    page = await _page(ds)
+    href = re.search(r'<th scope="row"><a href="([^"]+)">' + re.escape(html.escape(text)) + "</a>", page).group(1)
+    href = html.unescape(href)
+    assert href.startswith("/casekb/cases?")
+    data = (await ds.client.get(href.replace("/casekb/cases?", "/casekb/cases.json?") + "&_size=0")).json()
+    assert data["filtered_table_rows_count"] == count
