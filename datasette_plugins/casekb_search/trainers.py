@@ -1,0 +1,135 @@
+"""Trainers' routes: /-/compare (side by side), /-/compare.json, /-/pack (course pack download).
+
+The work is in reports/; these handlers only read parameters, run it on Datasette's
+connection and lay out the answer.
+"""
+import json
+from urllib.parse import quote, urlencode
+
+from datasette.utils.asgi import Response
+
+from reports.compare import MAX_COMPARED, comparison
+from reports.export import FORMATS, download_name, render
+from reports.pack import course_pack, describe_selection
+from reports.selection import FILTERS, SelectionError, parse_ids, select_cases
+
+
+def selection_params(request, ids_param: str) -> dict:
+    """The selection as select_cases() takes it; ids may repeat (?cases=a&cases=b) or be comma-joined."""
+    params = {k: (request.args.get(k) or "").strip() or None for k in FILTERS}
+    params["ids"] = parse_ids(",".join(request.args.getlist(ids_param)))
+    params["query"] = (request.args.get("q") or "").strip() or None
+    return params
+
+
+async def _select(datasette, db_name, searcher, params, limit=20, ids_param="ids") -> list[str]:
+    return await datasette.databases[db_name].execute_fn(
+        lambda conn: select_cases(conn, searcher=searcher, limit=limit, ids_param=ids_param, **params))
+
+
+def pack_url(datasette, fmt: str, **params) -> str:
+    """The download link for a selection, e.g. pack_url(ds, 'docx', ids='a,b') or (q=..., domain=...)."""
+    query = {k: v for k, v in params.items() if v}
+    return datasette.urls.path("/-/pack") + "?" + urlencode({**query, "format": fmt})
+
+
+def pack_links(datasette, **params) -> list[dict]:
+    labels = {"docx": "Word (DOCX)", "html": "可打印网页 (HTML)", "md": "Markdown"}
+    return [{"format": f, "label": labels[f], "url": pack_url(datasette, f, **params)} for f in FORMATS]
+
+
+async def pack_download(datasette, request, db_name, searcher):
+    params = selection_params(request, "ids")
+    fmt = (request.args.get("format") or "docx").strip()
+    if fmt not in FORMATS:
+        return _error(f"format: 未知格式 {fmt!r}，可选 {', '.join(FORMATS)} (unknown format)")
+    try:
+        limit = _limit(request)
+        case_ids = await _select(datasette, db_name, searcher, params, limit)
+    except SelectionError as e:
+        return _error(str(e))
+    if not case_ids:
+        return _error("没有符合条件的案例，未生成课程包 (no cases match)", status=404)
+    selection = describe_selection(**params)
+    pack = await datasette.databases[db_name].execute_fn(
+        lambda conn: course_pack(conn, case_ids, title=request.args.get("title"), selection=selection))
+    name = download_name(pack, fmt)
+    ascii_name = f"casekb-pack-{pack['date']}.{fmt}"
+    return Response(render(pack, fmt), content_type=FORMATS[fmt][0], headers={
+        "content-disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"})
+
+
+def _limit(request) -> int:
+    try:
+        limit = int(request.args.get("limit") or 20)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= 100:
+        raise SelectionError("limit: 必须是1到100之间的整数 (limit must be an integer 1-100)")
+    return limit
+
+
+def _error(message: str, status: int = 400) -> Response:
+    return Response.text(message, status=status)
+
+
+async def compared(datasette, request, db_name, searcher) -> tuple[dict | None, str | None, dict]:
+    """(comparison with links, error, params) for /-/compare and /-/compare.json."""
+    params = selection_params(request, "cases")
+    if not any(params.values()):
+        return None, None, params
+    try:
+        if len(params["ids"]) > MAX_COMPARED:
+            raise SelectionError(f"cases: 最多并排比较{MAX_COMPARED}个案例 "
+                                 f"(at most {MAX_COMPARED} cases side by side, got {len(params['ids'])})")
+        case_ids = await _select(datasette, db_name, searcher, params, limit=MAX_COMPARED, ids_param="cases")
+    except SelectionError as e:
+        return None, str(e), params
+    data = await datasette.databases[db_name].execute_fn(lambda conn: comparison(conn, case_ids))
+    for case in data["cases"]:
+        url = datasette.urls.row(db_name, "cases", case["id"])
+        case["url"] = url
+        for f in case["figures"]:
+            f["url"] = f"{url}#{f['passage_id']}"
+        for m in case["mechanism_evidence"]:
+            m["url"] = f"{url}#{m['passage_ids'][0]}" if m["passage_ids"] else url
+    for row in data["mechanisms"]:
+        row["url"] = datasette.urls.path(f"/-/mechanisms/{quote(row['id'])}")
+    data["selection"] = describe_selection(**params)
+    data["pack_links"] = pack_links(datasette, ids=",".join(c["id"] for c in data["cases"]))
+    return data, None, params
+
+
+async def compare_json(datasette, request, db_name, searcher):
+    data, error, params = await compared(datasette, request, db_name, searcher)
+    if data is None and error is None:
+        error = "cases/mechanism: 请用 cases=编号1,编号2 或 mechanism=机制 指定要比较的案例 (nothing to compare)"
+    if error:
+        body = {"error": error}
+    else:
+        body = {"selection": data["selection"], "omitted": data["omitted"],
+                "cases": [_case_summary(c) for c in data["cases"]],
+                "mechanisms": [{"id": r["id"], "cases": [c["id"] for c, cell in zip(data["cases"], r["cells"]) if cell]}
+                               for r in data["mechanisms"]]}
+    text = json.dumps(body, ensure_ascii=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Response(text, status=400 if error else 200, content_type="application/json; charset=utf-8")
+
+
+def _case_summary(case: dict) -> dict:
+    return {"id": case["id"], "title": case["title"], "region": case["region"], "province": case["province"],
+            "status": case["status"], "citation": case["citation"], "domains": case["domain_tags"],
+            "mechanisms": [{"id": m["id"], "passage_ids": m["passage_ids"], "terms": m["terms"]}
+                           for m in case["mechanism_evidence"]],
+            "figures": [{"quote": f["quote"], "change": f["change"], "passage_id": f["passage_id"]}
+                        for f in case["figures"]]}
+
+
+async def compare_page(datasette, request, db_name, searcher, options):
+    data, error, params = await compared(datasette, request, db_name, searcher)
+    return Response.html(await datasette.render_template(
+        "casekb_compare.html",
+        {"data": data, "error": error, "params": params, "options": options, "database": db_name,
+         "max_compared": MAX_COMPARED, "search_url": datasette.urls.path("/-/search"),
+         "json_url": datasette.urls.path("/-/compare.json") + ("?" + request.query_string if request.query_string else "")},
+        request=request), status=400 if error else 200)

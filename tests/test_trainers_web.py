@@ -1,0 +1,124 @@
+"""/-/compare, /-/compare.json and /-/pack through Datasette's test client, and the links
+that lead trainers to them from the search and mechanism pages."""
+import io
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+import docx
+import pytest
+import yaml
+from datasette.app import Datasette
+
+ROOT = Path(__file__).resolve().parents[1]
+TRIO = "mca2015-03-2,mca2015-03-1,mca2015-03-4"
+
+
+@pytest.fixture(scope="module")
+async def ds(built_db):
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+    datasette = Datasette([str(built_db)], immutables=[], metadata=metadata)
+    await datasette.invoke_startup()
+    return datasette
+
+
+async def test_compare_page_puts_three_cities_side_by_side_with_evidence_links(ds):
+    r = await ds.client.get("/-/compare", params={"cases": TRIO})
+    assert r.status_code == 200
+    header = re.search(r"<thead>(.*?)</thead>", r.text, re.S).group(1)
+    assert re.findall(r'<a href="/casekb/cases/([^"]+)">', header) == TRIO.split(",")
+    assert "南京市（江苏省）" in r.text and "厦门市（福建省）" in r.text
+    # the figure and the passage it is quoted from
+    assert re.search(r'78项 → 28项</span><br>“[^”]*比部门清理前的78项减少了64.1%” '
+                     r'<a href="/casekb/cases/mca2015-03-1#mca2015-03-1-002"', r.text)
+    assert "取消25项工作任务、48类评比、42个机构、72项台账" in r.text
+    row = re.search(r'<tr><th scope="row"><a href="/-/mechanisms/[^"]+" title="[^"]*">社区减负</a></th>(.*?)</tr>',
+                    r.text, re.S).group(1)
+    assert re.findall(r'href="/casekb/cases/([^"#]+)#([^"]+)"', row) == [
+        ("mca2015-03-2", "mca2015-03-2-001"), ("mca2015-03-1", "mca2015-03-1-002"), ("mca2015-03-4", "mca2015-03-4-003")]
+    assert f"/-/pack?ids={TRIO.replace(',', '%2C')}&amp;format=docx" in r.text
+
+
+async def test_every_evidence_link_points_at_a_passage_that_exists(ds):
+    r = await ds.client.get("/-/compare", params={"cases": TRIO})
+    for case_id, anchor in set(re.findall(r'href="/casekb/cases/([^"#]+)#([^"]+)"', r.text)):
+        page = await ds.client.get(f"/casekb/cases/{case_id}")
+        assert f'id="{anchor}"' in page.text, (case_id, anchor)
+
+
+async def test_compare_by_mechanism_and_repeated_cases_params(ds):
+    r = await ds.client.get("/-/compare.json", params={"mechanism": "社区减负"})
+    assert r.status_code == 200
+    data = r.json()
+    assert set(TRIO.split(",")) <= {c["id"] for c in data["cases"]}
+    assert data["mechanisms"][0] == {"id": "社区减负", "cases": [c["id"] for c in data["cases"]]}
+    r = await ds.client.get("/-/compare.json?cases=mca2015-03-2&cases=mca2015-03-1")
+    assert [c["id"] for c in r.json()["cases"]] == ["mca2015-03-2", "mca2015-03-1"]
+    figures = r.json()["cases"][1]["figures"]
+    assert {"quote": figures[0]["quote"], "change": "78项 → 28项", "passage_id": "mca2015-03-1-002"} in figures
+
+
+@pytest.mark.parametrize("params, needle", [
+    ({"cases": "mca2015-03-2,nope"}, "cases: "),
+    ({"cases": ",".join(f"taicang100-{i:03d}" for i in range(1, 10))}, "cases: "),
+    ({"mechanism": "<b>火星</b>"}, "mechanism: "),
+])
+async def test_compare_errors_name_the_parameter(ds, params, needle):
+    r = await ds.client.get("/-/compare", params=params)
+    assert r.status_code == 400 and needle in r.text
+    assert "<b>火星" not in r.text
+    j = await ds.client.get("/-/compare.json", params=params)
+    assert j.status_code == 400 and j.json()["error"].startswith(needle)
+
+
+async def test_compare_without_selection_offers_the_forms(ds):
+    r = await ds.client.get("/-/compare")
+    assert r.status_code == 200 and 'name="mechanism"' in r.text and 'name="cases"' in r.text
+    assert (await ds.client.get("/-/compare.json")).status_code == 400
+
+
+@pytest.mark.parametrize("fmt, content_type", [("docx", "application/vnd.openxmlformats"),
+                                               ("html", "text/html"), ("md", "text/markdown")])
+async def test_pack_download(ds, fmt, content_type):
+    r = await ds.client.get("/-/pack", params={"ids": TRIO, "format": fmt, "title": "社区减负：三地比较"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith(content_type)
+    disposition = r.headers["content-disposition"]
+    assert disposition.startswith("attachment;") and f'filename="casekb-pack-' in disposition
+    assert unquote(disposition.split("filename*=UTF-8''")[1]).startswith("社区减负：三地比较-")
+    text = ("\n".join(p.text for p in docx.Document(io.BytesIO(r.content)).paragraphs)
+            if fmt == "docx" else r.content.decode("utf-8"))
+    for title in ("南京市大力推动社区减负增效", "太仓市“政社互动”探索实践", "厦门市开展“美丽厦门共同缔造”试点行动"):
+        assert title in text
+
+
+async def test_pack_from_search_and_mechanism_selections(ds):
+    r = await ds.client.get("/-/pack", params={"q": "社区减负", "mechanism": "社区减负", "format": "md", "limit": 3})
+    assert r.status_code == 200
+    assert "检索“社区减负”，机制：社区减负" in r.text and r.text.count("\n## ") == 1 + 3 + 2
+    r = await ds.client.get("/-/pack", params={"mechanism": "社区减负", "format": "md"})
+    assert "共 6 个案例" in r.text
+
+
+@pytest.mark.parametrize("params, status, needle", [
+    ({"ids": TRIO, "format": "pdf"}, 400, "format: "),
+    ({"format": "docx"}, 400, "ids/query/domain/mechanism"),
+    ({"q": "x" * 600}, 400, "q: "),
+    ({"q": "垃圾", "limit": "0"}, 400, "limit: "),
+    ({"q": "垃圾", "domain": "社区治理", "region": "火星市"}, 404, "没有符合条件的案例"),
+])
+async def test_pack_errors(ds, params, status, needle):
+    r = await ds.client.get("/-/pack", params=params)
+    assert r.status_code == status and needle in r.text
+
+
+async def test_search_page_links_to_compare_and_pack(ds):
+    r = await ds.client.get("/-/search", params={"q": "社区减负", "domain": "社区治理"})
+    assert 'action="/-/compare"' in r.text and 'name="cases" value="mca2015-03-2"' in r.text
+    assert "/-/pack?q=%E7%A4%BE%E5%8C%BA%E5%87%8F%E8%B4%9F&amp;domain=%E7%A4%BE%E5%8C%BA%E6%B2%BB%E7%90%86&amp;format=docx" in r.text
+    assert 'href="/-/compare?mechanism=%E7%A4%BE%E5%8C%BA%E5%87%8F%E8%B4%9F"' in r.text  # 社区减负 is a mechanism
+
+
+async def test_mechanism_page_links_to_compare_and_pack(ds):
+    r = await ds.client.get("/-/mechanisms/社区减负")
+    assert 'href="/-/compare?mechanism=%E7%A4%BE%E5%8C%BA%E5%87%8F%E8%B4%9F"' in r.text
+    assert "/-/pack?mechanism=%E7%A4%BE%E5%8C%BA%E5%87%8F%E8%B4%9F&amp;format=docx" in r.text
