@@ -5,6 +5,7 @@ folded query embedded and looked up in FAISS -> reciprocal rank fusion -> one re
 per case, with a highlighted snippet and the reasons it matched.
 """
 import html
+import json
 import re
 import sqlite3
 import threading
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from casekb.text import fold, term_pattern, to_simplified
+from casekb.text import count_terms, fold, term_pattern, to_simplified
 from casekb.words import fts_match, init, query_terms
 
 from .encoders import load_encoder
@@ -24,7 +25,7 @@ CANDIDATES = 100
 # RRF constant and list weights, chosen by a small grid on bench/dev_queries.yml
 # (k in 10/30/60, title 0.5/1, semantic 0.8/1/1.5): k=10 and semantic 1.5 gave the best nDCG@10.
 RRF_K = 10
-WEIGHTS = {"keyword": 1.0, "title": 1.0, "semantic": 1.5}
+WEIGHTS = {"keyword": 1.0, "title": 1.0, "semantic": 1.5, "mechanism": 1.0}
 SNIPPET_CHARS = 140
 
 
@@ -80,7 +81,7 @@ class Searcher:
 
     def search(self, query: str, limit: int = 10, domain: str | None = None, region: str | None = None,
                kind: str | None = None, status: str | None = None, mechanism: str | None = None, conn=None,
-               modes=("keyword", "title", "semantic")) -> list[dict]:
+               modes=("keyword", "title", "semantic", "mechanism")) -> list[dict]:
         """Cases for a query, best first; `modes` lets the benchmark run one side alone."""
         query = clean_query(query)
         own = conn is None
@@ -98,6 +99,11 @@ class Searcher:
                 lists["title"] = [(cid, None) for (cid,) in conn.execute(
                     "select c.id from cases_fts join cases c on c.rowid = cases_fts.rowid "
                     "where cases_fts match ? order by bm25(cases_fts) limit ?", [match, CANDIDATES])]
+            named = [m["id"] for m in named_mechanisms(conn, query)] if "mechanism" in modes else []
+            if named:
+                lists["mechanism"] = [(cid, (json.loads(ids) or [None])[0]) for cid, ids in conn.execute(
+                    f"select case_id, evidence_passage_ids from case_mechanisms where mechanism in "
+                    f"({','.join('?' * len(named))}) order by score desc, case_id", named)]
             similarity = {}
             if "semantic" in modes:
                 hits = self.semantic(query)
@@ -105,10 +111,23 @@ class Searcher:
                 for cid, pid, s in hits:
                     similarity.setdefault(cid, (s, pid))
             ranked = fuse(lists, allowed)[:limit]
-            return [describe(conn, cid, score, parts, terms, similarity.get(cid)) for cid, score, parts in ranked]
+            return [describe(conn, cid, score, parts, terms, similarity.get(cid), named) for cid, score, parts in ranked]
         finally:
             if own:
                 conn.close()
+
+
+def named_mechanisms(conn, text: str) -> list[dict]:
+    """Mechanisms whose name or a term appears in the text, with how many cases use each:
+    a question about 社区减负 (or 减轻负担) is then also answered by the cases tagged with it."""
+    found = []
+    folded = fold(text or "")
+    for mid, terms, cases in conn.execute(
+            "select m.id, m.terms, count(cm.case_id) from mechanisms m "
+            "left join case_mechanisms cm on cm.mechanism = m.id group by m.id order by count(cm.case_id) desc, m.id"):
+        if cases and count_terms(folded, (mid, *json.loads(terms))):
+            found.append({"id": mid, "cases": cases})
+    return found
 
 
 def clean_query(query) -> str:
@@ -166,30 +185,40 @@ def fuse(lists: dict[str, list[tuple[str, str | None]]], allowed: set | None):
     return [(cid, scores[cid], parts[cid]) for cid in ordered]
 
 
-def describe(conn, case_id, score, parts, terms, similarity) -> dict:
+def describe(conn, case_id, score, parts, terms, similarity, named=()) -> dict:
     row = conn.execute(
         "select id, title, region, province, kind, status, chapter, citation from cases where id = ?",
         [case_id]).fetchone()
     domains = [d for (d,) in conn.execute(
         "select domain from case_domains where case_id = ? order by score desc, domain", [case_id])]
-    passage_id = (parts.get("keyword") or (None, None))[1] or (similarity[1] if similarity else None)
+    passage_id = ((parts.get("keyword") or (None, None))[1] or (parts.get("mechanism") or (None, None))[1]
+                  or (similarity[1] if similarity else None))
+    mechanisms, evidence_terms = [], []
+    for mechanism, found_terms in conn.execute(
+            f"select mechanism, evidence_terms from case_mechanisms where case_id = ? and mechanism in "
+            f"({','.join('?' * len(named))}) order by score desc", [case_id, *named]) if named else ():
+        mechanisms.append(mechanism)
+        evidence_terms += json.loads(found_terms)
     text = ""
     if passage_id:
         text = conn.execute("select text from passages where id = ?", [passage_id]).fetchone()[0]
     haystack = row[1] + " " + _all_text(conn, case_id)  # stored text is already Simplified
     matched = [t for t in terms if t in haystack]
     snippet_source = text or ("（源文本中本案例仅有标题，正文缺失）" if row[5] == "title_only" else "")
-    window = _window(snippet_source, matched)
+    marked = list(dict.fromkeys(matched + evidence_terms))
+    window = _window(snippet_source, marked)
     reasons = []
     if matched:
         reasons.append("关键词：" + "、".join(matched))
+    if mechanisms:
+        reasons.append("治理机制：" + "、".join(mechanisms))
     if similarity:
         reasons.append(f"语义相似度 {similarity[0]:.2f}")
     return {
         "case_id": row[0], "title": row[1], "title_html": highlight(row[1], matched),
         "region": row[2], "province": row[3], "kind": row[4], "status": row[5], "chapter": row[6],
         "citation": row[7], "domains": domains, "score": round(score, 4),
-        "passage_id": passage_id, "snippet": highlight(window, matched), "snippet_text": window,
+        "passage_id": passage_id, "snippet": highlight(window, marked), "snippet_text": window,
         "matched": matched, "semantic_similarity": round(similarity[0], 4) if similarity else None,
         "why": "；".join(reasons) or "语义相近",
     }

@@ -4,11 +4,9 @@ The CLI (`casekb export`) and the web routes (/-/pack, /-/compare) resolve their
 parameters here, so both accept the same selections and give the same errors, each
 naming the parameter to change.
 """
-import json
 import re
 import sqlite3
 
-from casekb.text import count_terms, fold
 from ingest.records import CASE_KINDS
 from index.search import SearchError, allowed_cases
 
@@ -78,15 +76,3 @@ def _reading_order(conn, case_ids) -> list[str]:
     chosen.sort(key=lambda r: (r[1] != "full_text", r[2] not in CASE_KINDS, r[3], r[4] or 0, r[0]))
     return [r[0] for r in chosen]
 
-
-def mechanisms_named_in(conn: sqlite3.Connection, text: str) -> list[dict]:
-    """Mechanisms whose name or a term appears in the text, with how many cases use each:
-    a search for 社区减负 can then offer the 社区减负 cases and their comparison."""
-    found = []
-    folded = fold(text or "")
-    for mid, terms, cases in conn.execute(
-            "select m.id, m.terms, count(cm.case_id) from mechanisms m "
-            "left join case_mechanisms cm on cm.mechanism = m.id group by m.id order by count(cm.case_id) desc"):
-        if cases and count_terms(folded, (mid, *json.loads(terms))):
-            found.append({"id": mid, "cases": cases})
-    return found

@@ -17,7 +17,7 @@ from index.search import open_searcher
 from reports.export import download_name, render
 from reports.pack import course_pack
 from reports.render_md import escape
-from reports.selection import SelectionError, mechanisms_named_in, select_cases
+from reports.selection import SelectionError, select_cases
 from tests.samples import add_book_text
 
 TRIO = ["mca2015-03-2", "mca2015-03-1", "mca2015-03-4"]  # 南京, 太仓, 厦门 on 社区减负
@@ -106,11 +106,6 @@ def test_query_selection_uses_the_search_with_its_filters(conn, built_db):
     assert ids[0] == "mca2015-03-2" and set(ids) <= set(select_cases(conn, mechanism="社区减负"))
     with pytest.raises(SelectionError, match="^q: "):
         select_cases(conn, query="x" * 501, searcher=searcher)
-
-
-def test_mechanisms_named_in_a_question(conn):
-    assert [m["id"] for m in mechanisms_named_in(conn, "怎样给社区減輕負擔")] == ["社区减负"]
-    assert mechanisms_named_in(conn, "小区里到处是垃圾怎么办") == []
 
 
 # --- the pack record and its three formats -----------------------------------------------

@@ -11,10 +11,10 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from casekb.words import cut, fts_match, init
-from index.search import SearchError, Searcher, highlight
+from index.search import SearchError, Searcher, highlight, named_mechanisms
 from index.vectors import IndexMismatch
 from reports.cases import KIND_LABELS, read_case
-from reports.selection import FILTERS, mechanisms_named_in
+from reports.selection import FILTERS
 
 from . import trainers
 from .overview import overview_page
@@ -135,7 +135,7 @@ async def search_page(datasette, request):
         r["kind_label"] = KIND_LABELS.get(r["kind"], r["kind"])
     mechanisms = []
     if params["q"] and name in datasette.databases:
-        mechanisms = await datasette.databases[name].execute_fn(lambda conn: mechanisms_named_in(conn, params["q"]))
+        mechanisms = await datasette.databases[name].execute_fn(lambda conn: named_mechanisms(conn, params["q"]))
         for m in mechanisms:
             m["url"] = datasette.urls.path(f"/-/mechanisms/{quote(m['id'])}")
             m["compare_url"] = datasette.urls.path("/-/compare") + "?" + urlencode({"mechanism": m["id"]})
