@@ -3,6 +3,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
+from datasette.app import Datasette
 
 from casekb.build import build
 from index.build import index_stage
@@ -26,3 +28,12 @@ def corpus_copy(tmp_path) -> Path:
     target = tmp_path / "corpus"
     shutil.copytree(CORPUS, target)
     return target
+
+
+@pytest.fixture(scope="session")
+async def ds(built_db):
+    """The site as `casekb serve` publishes it (metadata.yml, the casekb plugin), for its test client."""
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+    datasette = Datasette([str(built_db)], immutables=[], metadata=metadata)
+    await datasette.invoke_startup()
+    return datasette

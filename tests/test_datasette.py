@@ -3,18 +3,8 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
-from datasette.app import Datasette
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-async def ds(built_db):
-    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
-    datasette = Datasette([str(built_db)], immutables=[], metadata=metadata)
-    await datasette.invoke_startup()
-    return datasette
 
 
 async def test_search_page_shows_results_in_chinese(ds):

@@ -6,8 +6,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-import yaml
-from datasette.app import Datasette
 
 from reports.overview import overview, overview_charts
 from reports.svg import bar_chart, heatmap
@@ -133,14 +131,6 @@ def test_long_labels_widen_the_chart_and_very_long_ones_are_shortened():
     root = ET.fromstring(bar_chart([(title, (1,))], "t"))
     assert title not in _texts(root) and any(t.endswith("…") for t in _texts(root))
     assert title in "".join(root.itertext())  # the full title stays in the bar's <title>
-
-
-@pytest.fixture(scope="module")
-async def ds(built_db):
-    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
-    datasette = Datasette([str(built_db)], immutables=[], metadata=metadata)
-    await datasette.invoke_startup()
-    return datasette
 
 
 async def _page(ds) -> str:

@@ -7,19 +7,9 @@ from urllib.parse import unquote
 
 import docx
 import pytest
-import yaml
-from datasette.app import Datasette
 
 ROOT = Path(__file__).resolve().parents[1]
 TRIO = "mca2015-03-2,mca2015-03-1,mca2015-03-4"
-
-
-@pytest.fixture(scope="module")
-async def ds(built_db):
-    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
-    datasette = Datasette([str(built_db)], immutables=[], metadata=metadata)
-    await datasette.invoke_startup()
-    return datasette
 
 
 async def test_compare_page_puts_three_cities_side_by_side_with_evidence_links(ds):
@@ -83,7 +73,7 @@ async def test_pack_download(ds, fmt, content_type):
     r = await ds.client.get("/-/pack", params={"ids": TRIO, "format": fmt, "title": "社区减负：三地比较"})
     assert r.status_code == 200 and r.headers["content-type"].startswith(content_type)
     disposition = r.headers["content-disposition"]
-    assert disposition.startswith("attachment;") and f'filename="casekb-pack-' in disposition
+    assert disposition.startswith("attachment;") and 'filename="casekb-pack-' in disposition
     assert unquote(disposition.split("filename*=UTF-8''")[1]).startswith("社区减负：三地比较-")
     text = ("\n".join(p.text for p in docx.Document(io.BytesIO(r.content)).paragraphs)
             if fmt == "docx" else r.content.decode("utf-8"))

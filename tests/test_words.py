@@ -1,8 +1,6 @@
 """Behaviour of casekb.words: dictionary-aware segmentation and safe FTS5 queries."""
 import sqlite3
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
