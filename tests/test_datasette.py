@@ -1,10 +1,7 @@
 """The published site through Datasette's test client: pages, API, similar cases, SQL functions."""
 import json
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 async def test_search_page_shows_results_in_chinese(ds):

@@ -3,14 +3,12 @@ import html
 import re
 import sqlite3
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
 from reports.overview import overview, overview_charts
 from reports.svg import bar_chart, heatmap
 
-ROOT = Path(__file__).resolve().parents[1]
 REAL = "kind in ('book_case', 'journal_case', 'award_project', 'article')"
 SVG_NS = "http://www.w3.org/2000/svg"
 HOSTILE = "<script>alert(1)</script>"

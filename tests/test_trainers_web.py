@@ -2,13 +2,11 @@
 that lead trainers to them from the search and mechanism pages."""
 import io
 import re
-from pathlib import Path
 from urllib.parse import unquote
 
 import docx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
 TRIO = "mca2015-03-2,mca2015-03-1,mca2015-03-4"
 
 
