@@ -19,8 +19,6 @@ from .records import passages_by_case
 FIGURES_FILE = Path(__file__).with_name("figures.yml")
 _NUMBER = r"\d+(?:\.\d+)?"
 MIN_QUOTE_CHARS = 12  # a shorter clause is quoted with the one before it
-_CHANGE_VERBS = "减少|减至|压缩|精简|下降|降低|增加|增长|提高|上升"
-_TARGET_VERBS = "减至|减少到|减少为|降至|降到|下降到|压缩到|压缩至|精简到|精简为|增加到|增至|提高到|上升到"
 _SENTENCE_ENDS = "。；！？\n"
 
 
@@ -35,11 +33,15 @@ def load_rules() -> dict:
                     rf"(?P<magnitude>[{magnitudes}]?)(?P<approx>[{approximate}]?)"
                     rf"(?P<unit>{'|'.join(map(re.escape, units))})")
         return {"quantity": re.compile(quantity),
+                "change_verbs": re.compile("|".join(map(re.escape, map(str, data["change_verbs"])))),
+                "target": re.compile(rf"(?:{'|'.join(map(re.escape, map(str, data['target_verbs'])))})"
+                                     rf"\D{{0,3}}?(?={_NUMBER})"),
                 "separators": re.compile(f"[{re.escape(str(data['separators']))}]"),
                 "cues": {str(k): float(v) for k, v in (data.get("cues") or {}).items()},
                 "change_weight": float(data.get("change_weight", 0))}
     except (KeyError, TypeError, ValueError, re.error) as e:
-        raise IngestError(f"{FIGURES_FILE}: needs separators, units and numeric cue weights ({e})") from e
+        raise IngestError(f"{FIGURES_FILE}: needs separators, units, change_verbs, target_verbs "
+                          f"and numeric cue weights ({e})") from e
 
 
 def quantities(text: str) -> list[re.Match]:
@@ -64,7 +66,8 @@ def change(text: str, spans: list[tuple[int, int]], i: int) -> tuple[str | None,
     """
     start, end = spans[i]
     clause = text[start:end]
-    target = re.search(rf"(?:{_TARGET_VERBS})\D{{0,3}}?(?={_NUMBER})", clause)
+    rules = load_rules()
+    target = rules["target"].search(clause)
     if target:
         after = next(iter(quantities(clause[target.end():])), None)
         sentence = max(text.rfind(c, 0, start) for c in _SENTENCE_ENDS) + 1
@@ -73,7 +76,7 @@ def change(text: str, spans: list[tuple[int, int]], i: int) -> tuple[str | None,
         if before:
             at = sentence + before[-1].start()
             return f"{before[-1].group()} → {after.group()}", next(s for s, e in spans if s <= at < e)
-    if i and clause.startswith("比") and re.search(_CHANGE_VERBS, clause):
+    if i and clause.startswith("比") and rules["change_verbs"].search(clause):
         reference = [q for q in quantities(clause) if q.group("unit") != "%"]
         newer = [q for q in quantities(text[spans[i - 1][0]:spans[i - 1][1]])
                  if reference and q.group("unit") == reference[0].group("unit")]

@@ -74,5 +74,7 @@ def test_real_cases_key_figures(conn):
     assert "取消25项工作任务、48类评比、42个机构、72项台账" in nanjing
     xiamen = [f["quote"] for f in top("mca2015-03-4")]
     assert "思明区还减除社区12项、合并30项事务性工作" in xiamen
+    overview = [f for f in top("taicang100-overview", 10) if f["change"]]
+    assert [f["change"] for f in overview] == ["72项 → 28项"]  # 由原先的72项最终确定为28项
     assert conn.execute("select count(*) from case_figures f join cases c on c.id = f.case_id "
                         "where c.status = 'title_only'").fetchone()[0] == 0
