@@ -19,8 +19,9 @@ def read_case(conn: sqlite3.Connection, case_id: str, figures: int = 3) -> dict 
         return None
     case = dict(zip([d[0] for d in cur.description], row))
     case["kind_label"] = KIND_LABELS.get(case["kind"], case["kind"])
-    case["domain_tags"] = [d for (d,) in conn.execute(
-        "select domain from case_domains where case_id = ? order by score desc, domain", [case_id])]
+    case["domain_evidence"] = [domain_evidence(*r) for r in conn.execute(
+        "select domain, source, evidence from case_domains where case_id = ? order by score desc, domain", [case_id])]
+    case["domain_tags"] = [d["id"] for d in case["domain_evidence"]]
     case["mechanism_evidence"] = [
         {"id": m, "passage_ids": json.loads(ids), "terms": json.loads(terms)}
         for m, ids, terms in conn.execute(
@@ -32,6 +33,16 @@ def read_case(conn: sqlite3.Connection, case_id: str, figures: int = 3) -> dict 
         "select id, passage_id, quote, change, quantities from case_figures where case_id = ? and rank <= ? "
         "order by passage_id, start", [case_id, figures])]
     return case
+
+
+def domain_evidence(domain: str, source: str, evidence: str) -> dict:
+    """Why a case carries a domain: the book's chapter, or the terms and passage the classifier found."""
+    if source == "book_chapter":
+        return {"id": domain, "passage_id": None, "note": f"书中章节：{evidence}"}
+    found = json.loads(evidence or "{}")
+    terms = sorted(found.get("terms", {}).items(), key=lambda kv: -kv[1])[:5]
+    return {"id": domain, "passage_id": (found.get("passages") or [None])[0],
+            "note": "依据词：" + "、".join(t for t, _ in terms) if terms else "依据：相近案例的标题"}
 
 
 def read_cases(conn: sqlite3.Connection, case_ids: list[str], figures: int = 3) -> list[dict]:

@@ -25,6 +25,9 @@ async def test_compare_page_puts_three_cities_side_by_side_with_evidence_links(d
     assert re.findall(r'href="/casekb/cases/([^"#]+)#([^"]+)"', row) == [
         ("mca2015-03-2", "mca2015-03-2-001"), ("mca2015-03-1", "mca2015-03-1-002"), ("mca2015-03-4", "mca2015-03-4-003")]
     assert f"/-/pack?ids={TRIO.replace(',', '%2C')}&amp;format=docx" in r.text
+    assert r.text.count('href="/casekb/sources/mca2015-03"') == 3  # each citation opens its source record
+    assert re.search(r'<a class="tag" href="/casekb/cases/mca2015-03-2#mca2015-03-2-\d{3}" title="依据词：[^"]*社区减负',
+                     r.text)  # a domain tag opens the passage it was read from
 
 
 async def test_every_evidence_link_points_at_a_passage_that_exists(ds):

@@ -93,6 +93,9 @@ async def compared(datasette, request, db_name, searcher) -> tuple[dict | None, 
             f["url"] = f"{url}#{f['passage_id']}"
         for m in case["mechanism_evidence"]:
             m["url"] = f"{url}#{m['passage_ids'][0]}" if m["passage_ids"] else url
+        for d in case["domain_evidence"]:
+            d["url"] = f"{url}#{d['passage_id']}" if d["passage_id"] else url
+        case["source_url"] = datasette.urls.row(db_name, "sources", case["source_id"])
     for row in data["mechanisms"]:
         row["url"] = datasette.urls.path(f"/-/mechanisms/{quote(row['id'])}")
     data["selection"] = describe_selection(**params)
