@@ -113,3 +113,22 @@ async def test_mechanism_page_links_to_compare_and_pack(ds):
     r = await ds.client.get("/-/mechanisms/社区减负")
     assert 'href="/-/compare?mechanism=%E7%A4%BE%E5%8C%BA%E5%87%8F%E8%B4%9F"' in r.text
     assert "/-/pack?mechanism=%E7%A4%BE%E5%8C%BA%E5%87%8F%E8%B4%9F&amp;format=docx" in r.text
+
+
+async def test_case_page_shows_key_figures_and_leads_to_compare_and_pack(ds):
+    page = (await ds.client.get("/casekb/cases/mca2015-03-1")).text
+    assert "<strong>78项 → 28项</strong>：“属于自治组织依法协助事务" in page
+    compare = re.search(r'<a href="(/-/compare\?cases=[^"]+)">与前三个相似案例并排比较</a>', page).group(1)
+    assert unquote(compare).startswith("/-/compare?cases=mca2015-03-1,") and unquote(compare).count(",") == 3
+    assert (await ds.client.get(compare.replace("&amp;", "&"))).status_code == 200
+    assert "/-/pack?ids=mca2015-03-1&amp;format=docx" in page
+
+
+async def test_key_figures_canned_query(ds):
+    rows = (await ds.client.get("/casekb/key_figures.json", params={
+        "region": "", "only_changes": "1", "_shape": "array"})).json()
+    assert {(r["case_id"], r["change"]) for r in rows} >= {
+        ("mca2015-03-1", "78项 → 28项"), ("taicang100-overview", "72项 → 28项")}
+    nanjing = (await ds.client.get("/casekb/key_figures.json", params={
+        "region": "南京市", "only_changes": "", "_shape": "array"})).json()
+    assert nanjing and {r["region"] for r in nanjing} == {"南京市"}

@@ -229,7 +229,10 @@ def extra_template_vars(template, database, table, view_name, request, datasette
             s["url"] = datasette.urls.row(database, "cases", s["case_id"])
         return {"case": case, "similar_cases": similar,
                 "similar_error": None if searcher else LOAD_ERRORS.get(database),
-                "search_url": datasette.urls.path("/-/search")}
+                "search_url": datasette.urls.path("/-/search"),
+                "compare_url": datasette.urls.path("/-/compare") + "?" + urlencode(
+                    {"cases": ",".join([case_id] + [s["case_id"] for s in similar[:3]])}),
+                "pack_links": trainers.pack_links(datasette, ids=case_id)}
     return inner
 
 
