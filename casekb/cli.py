@@ -135,5 +135,4 @@ def export(query, ids, domain, mechanism, region, limit, fmt, out, title, db):
     tmp = out.with_name(f".{out.name}.writing")
     tmp.write_bytes(data)
     tmp.replace(out)  # a half-written pack never replaces a good one
-    click.echo(f"Wrote {out} ({fmt}, {len(data):,} bytes): {len(pack['cases'])} cases, "
-               f"{pack['title_only']} title only, {len(pack['sources'])} sources")
+    click.echo(f"Wrote {out} ({fmt}, {len(data):,} bytes). {pack['summary']}来源 {len(pack['sources'])} 种。")

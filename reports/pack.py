@@ -6,6 +6,8 @@ format carries the same cases, citations and notes about missing text.
 import datetime
 import sqlite3
 
+from ingest.records import CASE_KINDS
+
 from .cases import KIND_LABELS, TITLE_ONLY_NOTE, mechanism_matrix, read_cases
 
 DEFAULT_TITLE = "基层治理案例课程包"
@@ -27,11 +29,22 @@ def course_pack(conn: sqlite3.Connection, case_ids: list[str], title: str | None
         "selection": selection,
         "cases": cases,
         "title_only": sum(c["status"] == "title_only" for c in cases),
+        "summary": summary(cases),
         # Only cases with a detected mechanism get a column: title-only cases would be empty ones.
         "matrix_cases": [c for c in cases if c["mechanism_evidence"]],
         "matrix": mechanism_matrix([c for c in cases if c["mechanism_evidence"]]),
         "sources": [_source(conn, sid) for sid in source_ids],
     }
+
+
+def summary(cases: list[dict]) -> str:
+    """One line for the cover: how many cases, how many other documents, how many without text."""
+    real = [c for c in cases if c["kind"] in CASE_KINDS]
+    text = f"共 {len(real)} 个案例"
+    if len(real) < len(cases):
+        text = f"共 {len(cases)} 篇：{len(real)} 个案例，{len(cases) - len(real)} 篇序言、综述等文献"
+    title_only = sum(c["status"] == "title_only" for c in cases)
+    return text + (f"；其中 {title_only} 个在源文本中仅有标题、正文缺失。" if title_only else "。")
 
 
 def case_meta(case: dict) -> list[tuple[str, str]]:

@@ -47,10 +47,7 @@ def _cover(doc, pack):
     doc.add_paragraph(f"生成日期：{pack['date']}")
     if pack["selection"]:
         doc.add_paragraph(f"选取方式：{pack['selection']}")
-    summary = f"共 {len(pack['cases'])} 个案例"
-    if pack["title_only"]:
-        summary += f"，其中 {pack['title_only']} 个在源文本中仅有标题、正文缺失"
-    doc.add_paragraph(summary + "。")
+    doc.add_paragraph(pack["summary"])
     doc.add_heading("案例目录", level=1)
     for c in pack["cases"]:
         doc.add_paragraph(f"{c['n']}. {c['title']}（{c['region'] or '全国'}）")

@@ -15,8 +15,7 @@ def escape(text: str) -> str:
 def render_markdown(pack: dict) -> str:
     out = [f"# {escape(pack['title'])}", "",
            f"生成日期：{pack['date']}" + (f" · 选取方式：{escape(pack['selection'])}" if pack["selection"] else ""),
-           "", f"共 {len(pack['cases'])} 个案例" + (
-               f"，其中 {pack['title_only']} 个在源文本中仅有标题、正文缺失。" if pack["title_only"] else "。"),
+           "", pack["summary"],
            "", "## 案例目录", ""]
     out += [f"{c['n']}. {escape(c['title'])}（{escape(c['region'] or '全国')}）" for c in pack["cases"]]
     for case in pack["cases"]:

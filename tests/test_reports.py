@@ -122,6 +122,7 @@ def test_pack_record_cites_every_case_and_source(trio_pack):
 def test_markdown_pack(trio_pack):
     text = render(trio_pack, "md").decode("utf-8")
     assert text.startswith("# 社区减负：三地比较\n") and "生成日期：2026-11-24" in text
+    assert "\n共 3 个案例。\n" in text
     for case in trio_pack["cases"]:
         assert f"## {case['n']}. {escape(case['title'])}" in text
         assert escape(case["citation"]) in text
@@ -167,6 +168,7 @@ def test_title_only_cases_say_so_and_comments_are_printed(book_db):
         assert text.count("源文本中本案例仅有标题") == 1, fmt
         assert "第3页" in text and "第5页" in text, fmt
     assert pack["title_only"] == 1 and pack["title"] == "基层治理案例课程包"
+    assert pack["summary"] == "共 2 个案例；其中 1 个在源文本中仅有标题、正文缺失。"
 
 
 def test_hostile_title_is_text_in_every_format(conn):
@@ -187,7 +189,7 @@ def test_cli_export_writes_each_format(built_db, tmp_path, fmt):
     result = CliRunner().invoke(main, ["export", "--mechanism", "社区减负", "--format", fmt, "--out", str(out),
                                        "--title", "社区减负", "--db", str(built_db)])
     assert result.exit_code == 0, result.output
-    assert "6 cases" in result.output
+    assert "共 6 篇：4 个案例，2 篇序言、综述等文献。来源 3 种" in result.output
     data = out.read_bytes()
     text = docx_text(data)[0] if fmt == "docx" else data.decode("utf-8")
     assert "南京市大力推动社区减负增效" in text and "太仓市“政社互动”探索实践" in text

@@ -87,7 +87,7 @@ async def test_pack_from_search_and_mechanism_selections(ds):
     assert r.status_code == 200
     assert "检索“社区减负”，机制：社区减负" in r.text and r.text.count("\n## ") == 1 + 3 + 2
     r = await ds.client.get("/-/pack", params={"mechanism": "社区减负", "format": "md"})
-    assert "共 6 个案例" in r.text
+    assert "共 6 篇：4 个案例，2 篇序言、综述等文献" in r.text
 
 
 @pytest.mark.parametrize("params, status, needle", [
