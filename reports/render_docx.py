@@ -34,11 +34,21 @@ def render_docx(pack: dict) -> bytes:
 
 
 def _fonts(doc):
-    """Word picks East Asian glyphs from w:eastAsia; without it Chinese falls back per machine."""
+    """Word picks East Asian glyphs from w:eastAsia; without it Chinese falls back per machine.
+
+    A w:eastAsiaTheme attribute (the template has one on the defaults and headings) would win
+    over w:eastAsia, so it is removed from the styles the pack uses.
+    """
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    for fonts in defaults.iter(qn("w:rFonts")):
+        fonts.attrib.pop(qn("w:eastAsiaTheme"), None)
+    for lang in defaults.iter(qn("w:lang")):  # Chinese line breaking and proofing
+        lang.set(qn("w:eastAsia"), "zh-CN")
     for name, font in (("Normal", CJK_FONT), ("Title", HEADING_FONT), ("Heading 1", HEADING_FONT),
                        ("Heading 2", HEADING_FONT), ("Heading 3", HEADING_FONT)):
-        style = doc.styles[name]
-        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+        fonts = doc.styles[name].element.get_or_add_rPr().get_or_add_rFonts()
+        fonts.attrib.pop(qn("w:eastAsiaTheme"), None)
+        fonts.set(qn("w:eastAsia"), font)
     doc.styles["Normal"].font.size = Pt(11)
 
 

@@ -156,6 +156,17 @@ def test_docx_pack_opens_and_cites_every_case(trio_pack):
     assert "1. 《社区治理的地方创新》，《中国民政》2015年第3期" in paragraphs
 
 
+def test_docx_asks_for_chinese_fonts_and_language(trio_pack):
+    from docx.oxml.ns import qn
+    styles = docx.Document(io.BytesIO(render(trio_pack, "docx"))).styles
+    for name, font in (("Normal", "宋体"), ("Title", "黑体"), ("Heading 1", "黑体"), ("Heading 2", "黑体")):
+        fonts = styles[name].element.rPr.rFonts
+        assert fonts.get(qn("w:eastAsia")) == font and fonts.get(qn("w:eastAsiaTheme")) is None, name
+    defaults = styles.element.find(qn("w:docDefaults"))
+    assert [lang.get(qn("w:eastAsia")) for lang in defaults.iter(qn("w:lang"))] == ["zh-CN"]
+    assert all(f.get(qn("w:eastAsiaTheme")) is None for f in defaults.iter(qn("w:rFonts")))
+
+
 def test_title_only_cases_say_so_and_comments_are_printed(book_db):
     with sqlite3.connect(book_db) as c:
         pack = course_pack(c, ["taicang100-001", "taicang100-002"], date=DAY)
