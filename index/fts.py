@@ -8,17 +8,15 @@ from .units import passage_text, title_text
 def add_fts(db) -> None:
     """passages.text_seg and cases.title_seg columns, each with an FTS5 table over it."""
     init()
-    passages = db.table("passages")
-    passages.add_column("text_seg", str)
+    _index_segmented(db, "passages", "text_seg", "select id, section, text from passages",
+                     lambda row: passage_text(row["section"], row["text"]))
+    _index_segmented(db, "cases", "title_seg", "select id, title, chapter from cases",
+                     lambda row: title_text(row["title"], row["chapter"]))
+
+
+def _index_segmented(db, table: str, column: str, sql: str, text_of) -> None:
+    db.table(table).add_column(column, str)
     with db.atomic():
-        for row in db.query("select p.id, p.section, p.text from passages p"):
-            seg = segmented(passage_text(row["section"], row["text"]))
-            db.execute("update passages set text_seg = ? where id = ?", [seg, row["id"]])
-    cases = db.table("cases")
-    cases.add_column("title_seg", str)
-    with db.atomic():
-        for row in db.query("select id, title, chapter from cases"):
-            seg = segmented(title_text(row["title"], row["chapter"]))
-            db.execute("update cases set title_seg = ? where id = ?", [seg, row["id"]])
-    passages.enable_fts(["text_seg"], tokenize="unicode61", replace=True)
-    cases.enable_fts(["title_seg"], tokenize="unicode61", replace=True)
+        for row in db.query(sql):
+            db.execute(f"update {table} set {column} = ? where id = ?", [segmented(text_of(row)), row["id"]])
+    db.table(table).enable_fts([column], tokenize="unicode61", replace=True)
