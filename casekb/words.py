@@ -150,11 +150,6 @@ def fts_match(query: str) -> str | None:
     return " OR ".join(_quote(t) for t in terms)
 
 
-def highlight_terms(query: str) -> list[str]:
-    """Terms to mark in snippets, longest first, so 太仓市 is marked before 太仓."""
-    return sorted(query_terms(query), key=len, reverse=True)
-
-
 __all__ = [
     "init",
     "cut",
@@ -162,6 +157,5 @@ __all__ = [
     "segmented",
     "query_terms",
     "fts_match",
-    "highlight_terms",
     "stopwords",
 ]

