@@ -144,10 +144,12 @@ def fts_match(query: str) -> str | None:
     column filters, parentheses, ^, -) is always searched as text, never parsed.
     None when the query has no usable term (the caller should then skip FTS).
     """
-    terms = query_terms(query)
-    if not terms:
-        return None
-    return " OR ".join(_quote(t) for t in terms)
+    return match_expression(query_terms(query))
+
+
+def match_expression(terms: list[str]) -> str | None:
+    """fts_match for terms already cut, so a search that also needs the terms cuts once."""
+    return " OR ".join(_quote(t) for t in terms) or None
 
 
 __all__ = [
@@ -157,5 +159,6 @@ __all__ = [
     "segmented",
     "query_terms",
     "fts_match",
+    "match_expression",
     "stopwords",
 ]

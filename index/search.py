@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from casekb.text import count_terms, fold, term_pattern, to_simplified
-from casekb.words import fts_match, init, query_terms
+from casekb.words import init, match_expression, query_terms
 
 from .encoders import load_encoder
 from .vectors import IndexMismatch, as_query, load_vectors
@@ -90,7 +90,7 @@ class Searcher:
             allowed = allowed_cases(conn, domain=domain, region=region, kind=kind, status=status,
                                     mechanism=mechanism)
             lists, terms = {}, query_terms(query)
-            match = fts_match(query)
+            match = match_expression(terms)
             if match and "keyword" in modes:
                 lists["keyword"] = conn.execute(
                     "select p.case_id, p.id from passages_fts join passages p on p.rowid = passages_fts.rowid "
