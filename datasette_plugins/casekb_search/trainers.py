@@ -3,8 +3,7 @@
 The work is in reports/; these handlers only read parameters, run it on Datasette's
 connection and lay out the answer.
 """
-import json
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from datasette.utils.asgi import Response
 
@@ -12,6 +11,8 @@ from reports.compare import MAX_COMPARED, comparison
 from reports.export import FORMATS, download_name, render
 from reports.pack import course_pack, describe_selection
 from reports.selection import FILTERS, SelectionError, parse_ids, select_cases
+
+from .web import json_response, json_url, mechanism_url, pack_links, parse_limit
 
 
 def selection_params(request, ids_param: str) -> dict:
@@ -27,24 +28,13 @@ async def _select(datasette, db_name, searcher, params, limit=20, ids_param="ids
         lambda conn: select_cases(conn, searcher=searcher, limit=limit, ids_param=ids_param, **params))
 
 
-def pack_url(datasette, fmt: str, **params) -> str:
-    """The download link for a selection, e.g. pack_url(ds, 'docx', ids='a,b') or (q=..., domain=...)."""
-    query = {k: v for k, v in params.items() if v}
-    return datasette.urls.path("/-/pack") + "?" + urlencode({**query, "format": fmt})
-
-
-def pack_links(datasette, **params) -> list[dict]:
-    labels = {"docx": "Word (DOCX)", "html": "可打印网页 (HTML)", "md": "Markdown"}
-    return [{"format": f, "label": labels[f], "url": pack_url(datasette, f, **params)} for f in FORMATS]
-
-
 async def pack_download(datasette, request, db_name, searcher):
     params = selection_params(request, "ids")
     fmt = (request.args.get("format") or "docx").strip()
     if fmt not in FORMATS:
         return _error(f"format: 未知格式 {fmt!r}，可选 {', '.join(FORMATS)} (unknown format)")
     try:
-        limit = _limit(request)
+        limit = parse_limit(request)
         case_ids = await _select(datasette, db_name, searcher, params, limit)
     except SelectionError as e:
         return _error(str(e))
@@ -57,16 +47,6 @@ async def pack_download(datasette, request, db_name, searcher):
     ascii_name = f"casekb-pack-{pack['date']}.{fmt}"
     return Response(render(pack, fmt), content_type=FORMATS[fmt][0], headers={
         "content-disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"})
-
-
-def _limit(request) -> int:
-    try:
-        limit = int(request.args.get("limit") or 20)
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= 100:
-        raise SelectionError("limit: 必须是1到100之间的整数 (limit must be an integer 1-100)")
-    return limit
 
 
 def _error(message: str, status: int = 400) -> Response:
@@ -97,7 +77,7 @@ async def compared(datasette, request, db_name, searcher) -> tuple[dict | None, 
             d["url"] = f"{url}#{d['passage_id']}" if d["passage_id"] else url
         case["source_url"] = datasette.urls.row(db_name, "sources", case["source_id"])
     for row in data["mechanisms"]:
-        row["url"] = datasette.urls.path(f"/-/mechanisms/{quote(row['id'])}")
+        row["url"] = mechanism_url(datasette, row["id"])
     data["selection"] = describe_selection(**params)
     data["pack_links"] = pack_links(datasette, ids=",".join(c["id"] for c in data["cases"]))
     return data, None, params
@@ -114,9 +94,7 @@ async def compare_json(datasette, request, db_name, searcher):
                 "cases": [_case_summary(c) for c in data["cases"]],
                 "mechanisms": [{"id": r["id"], "cases": [c["id"] for c, cell in zip(data["cases"], r["cells"]) if cell]}
                                for r in data["mechanisms"]]}
-    text = json.dumps(body, ensure_ascii=False)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Response(text, status=400 if error else 200, content_type="application/json; charset=utf-8")
+    return json_response(body, status=400 if error else 200)
 
 
 def _case_summary(case: dict) -> dict:
@@ -134,5 +112,5 @@ async def compare_page(datasette, request, db_name, searcher, options):
         "casekb_compare.html",
         {"data": data, "error": error, "params": params, "options": options, "database": db_name,
          "max_compared": MAX_COMPARED, "search_url": datasette.urls.path("/-/search"),
-         "json_url": datasette.urls.path("/-/compare.json") + ("?" + request.query_string if request.query_string else "")},
+         "json_url": json_url(datasette, request, "/-/compare.json")},
         request=request), status=400 if error else 200)
