@@ -8,16 +8,23 @@ import sqlite3
 
 KIND_LABELS = {"book_case": "书中案例", "journal_case": "期刊案例", "award_project": "获奖项目",
                "article": "文章", "preface": "序", "overview": "综述", "feature_intro": "编者按"}
+STATUS_LABELS = {"full_text": "有正文", "title_only": "仅有标题"}
 TITLE_ONLY_NOTE = "源文本中本案例仅有标题（及章节、页码），正文缺失。"
+
+
+def rows(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
+    """The result rows as dicts keyed by column name."""
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def read_case(conn: sqlite3.Connection, case_id: str, figures: int = 3) -> dict | None:
     """The case row plus domain tags, mechanisms with evidence, passages and its top figures."""
-    cur = conn.execute("select * from cases where id = ?", [case_id])
-    row = cur.fetchone()
-    if row is None:
+    found = rows(conn, "select * from cases where id = ?", [case_id])
+    if not found:
         return None
-    case = dict(zip([d[0] for d in cur.description], row))
+    case = found[0]
     case["kind_label"] = KIND_LABELS.get(case["kind"], case["kind"])
     case["domain_evidence"] = [domain_evidence(*r) for r in conn.execute(
         "select domain, source, evidence from case_domains where case_id = ? order by score desc, domain", [case_id])]

@@ -9,17 +9,13 @@ import sqlite3
 
 from ingest.records import CASE_KINDS
 
+from .cases import STATUS_LABELS
+from .cases import rows as _rows
 from .svg import bar_chart, heatmap
 
 REAL = f"c.kind in ({', '.join('?' * len(CASE_KINDS))})"
-STATUS_SERIES = ("有正文", "仅有标题")
-COVERAGE_SERIES = ("有正文", "仅有标题", "缺失")
-
-
-def _rows(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
-    cursor = conn.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+STATUS_SERIES = tuple(STATUS_LABELS.values())
+COVERAGE_SERIES = (*STATUS_SERIES, "缺失")
 
 
 def _matrix(pairs: list[dict], row_key: str, rows: list[str], cols: list[str]) -> dict:

@@ -8,31 +8,39 @@ import sqlite3
 
 from ingest.records import CASE_KINDS
 
-from .cases import KIND_LABELS, TITLE_ONLY_NOTE, mechanism_matrix, read_cases
+from .cases import KIND_LABELS, STATUS_LABELS, TITLE_ONLY_NOTE, mechanism_matrix, read_cases, rows
 
 DEFAULT_TITLE = "基层治理案例课程包"
+MATRIX_NOTE = "列为案例目录中的序号；✓ 表示在案例文本或标题中检测到该机制。未列出的案例未检测到任何机制。"
+NO_MECHANISMS = "所选案例中未检测到治理机制。"
 
 
 def course_pack(conn: sqlite3.Connection, case_ids: list[str], title: str | None = None,
                 selection: str = "", date: datetime.date | None = None) -> dict:
-    """Everything a pack shows; `selection` says in words how the cases were chosen."""
+    """Everything a pack shows, its sentences included; `selection` says in words how the cases
+    were chosen. The renderers add layout only."""
     cases = read_cases(conn, case_ids)
     for n, case in enumerate(cases, 1):
         case["n"] = n
+        case["place"] = case["region"] or "全国"
         case["body_passages"] = [p for p in case["passages"] if p["field"] == "body"]
         case["missing_note"] = TITLE_ONLY_NOTE if case["status"] == "title_only" else None
         case["meta"] = case_meta(case)
     source_ids = list(dict.fromkeys(c["source_id"] for c in cases))
+    # Only cases with a detected mechanism get a column: title-only cases would be empty ones.
+    matrix_cases = [c for c in cases if c["mechanism_evidence"]]
+    date = (date or datetime.date.today()).isoformat()
     return {
         "title": (title or "").strip() or DEFAULT_TITLE,
-        "date": (date or datetime.date.today()).isoformat(),
+        "date": date,
         "selection": selection,
+        "dateline": f"生成日期：{date}" + (f" · 选取方式：{selection}" if selection else ""),
         "cases": cases,
         "title_only": sum(c["status"] == "title_only" for c in cases),
         "summary": summary(cases),
-        # Only cases with a detected mechanism get a column: title-only cases would be empty ones.
-        "matrix_cases": [c for c in cases if c["mechanism_evidence"]],
-        "matrix": mechanism_matrix([c for c in cases if c["mechanism_evidence"]]),
+        "matrix_cases": matrix_cases,
+        "matrix": mechanism_matrix(matrix_cases),
+        "matrix_note": MATRIX_NOTE if matrix_cases else NO_MECHANISMS,
         "sources": [_source(conn, sid) for sid in source_ids],
     }
 
@@ -49,7 +57,7 @@ def summary(cases: list[dict]) -> str:
 
 def case_meta(case: dict) -> list[tuple[str, str]]:
     """(label, value) lines under a case heading; shared by every format."""
-    where = case["region"] or "全国"
+    where = case["place"]
     if case["province"] and case["province"] != case["region"]:
         where += f"（{case['province']}）"
     kind = KIND_LABELS.get(case["kind"], case["kind"])
@@ -70,12 +78,12 @@ def _figure(figure: dict) -> str:
 
 
 def _source(conn, source_id: str) -> dict:
-    cur = conn.execute("select * from sources where id = ?", [source_id])
-    source = dict(zip([d[0] for d in cur.description], cur.fetchone()))
+    source = rows(conn, "select * from sources where id = ?", [source_id])[0]
     source["reference"] = "，".join(str(p) for p in (
         f"{source['editor']}主编" if source["editor"] else None, f"《{source['title']}》",
         source["publisher"], source["date"], f"ISBN {source['isbn']}" if source["isbn"] else None,
         source["url"]) if p)
+    source["entry"] = source["reference"] + (f"。说明：{source['note']}" if source["note"] else "")
     return source
 
 
@@ -88,7 +96,7 @@ def describe_selection(ids=None, query=None, domain=None, mechanism=None, region
     if ids:
         parts.append("指定案例")
     for label, value in (("领域", domain), ("机制", mechanism), ("地区", region), ("类型", kind),
-                         ("正文", {"full_text": "有正文", "title_only": "仅有标题"}.get(status, status))):
+                         ("正文", STATUS_LABELS.get(status, status))):
         if value:
             parts.append(f"{label}：{value}")
     return "，".join(parts)

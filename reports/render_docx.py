@@ -27,7 +27,7 @@ def render_docx(pack: dict) -> bytes:
     _comparison(doc, pack)
     doc.add_heading("来源文献", level=1)
     for n, s in enumerate(pack["sources"], 1):  # numbered in text: Word's list numbering runs on across lists
-        doc.add_paragraph(f"{n}. {s['reference']}" + (f"。说明：{s['note']}" if s["note"] else ""))
+        doc.add_paragraph(f"{n}. {s['entry']}")
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -54,13 +54,11 @@ def _fonts(doc):
 
 def _cover(doc, pack):
     doc.add_heading(pack["title"], level=0)
-    doc.add_paragraph(f"生成日期：{pack['date']}")
-    if pack["selection"]:
-        doc.add_paragraph(f"选取方式：{pack['selection']}")
+    doc.add_paragraph(pack["dateline"])
     doc.add_paragraph(pack["summary"])
     doc.add_heading("案例目录", level=1)
     for c in pack["cases"]:
-        doc.add_paragraph(f"{c['n']}. {c['title']}（{c['region'] or '全国'}）")
+        doc.add_paragraph(f"{c['n']}. {c['title']}（{c['place']}）")
 
 
 def _case(doc, case):
@@ -95,18 +93,21 @@ def _comparison(doc, pack):
     else:
         doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     doc.add_heading("机制对照表", level=1)
-    if not pack["matrix"]:
-        doc.add_paragraph("所选案例中未检测到治理机制。")
-        return
+    if pack["matrix"]:
+        _matrix_table(doc, pack)
+    doc.add_paragraph(pack["matrix_note"])
+
+
+def _matrix_table(doc, pack):
+    columns = pack["matrix_cases"]
     table = doc.add_table(rows=1, cols=len(columns) + 1)
     table.style = "Table Grid"
     header = table.rows[0].cells
     header[0].text = "机制"
     for cell, c in zip(header[1:], columns):
-        cell.text = f"{c['n']}. {c['region'] or '全国'}"
+        cell.text = f"{c['n']}. {c['place']}"
     for row in pack["matrix"]:
         cells = table.add_row().cells
         cells[0].text = row["id"]
         for cell, evidence in zip(cells[1:], row["cells"]):
             cell.text = "✓" if evidence else ""
-    doc.add_paragraph("列为案例目录中的序号；✓ 表示在案例文本或标题中检测到该机制。未列出的案例未检测到任何机制。")

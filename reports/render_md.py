@@ -14,10 +14,10 @@ def escape(text: str) -> str:
 
 def render_markdown(pack: dict) -> str:
     out = [f"# {escape(pack['title'])}", "",
-           f"生成日期：{pack['date']}" + (f" · 选取方式：{escape(pack['selection'])}" if pack["selection"] else ""),
+           escape(pack["dateline"]),
            "", pack["summary"],
            "", "## 案例目录", ""]
-    out += [f"{c['n']}. {escape(c['title'])}（{escape(c['region'] or '全国')}）" for c in pack["cases"]]
+    out += [f"{c['n']}. {escape(c['title'])}（{escape(c['place'])}）" for c in pack["cases"]]
     for case in pack["cases"]:
         out += ["", "---", "", f"## {case['n']}. {escape(case['title'])}", ""]
         out += [f"- **{label}**：{escape(value)}" for label, value in case["meta"]]
@@ -34,14 +34,12 @@ def render_markdown(pack: dict) -> str:
             out += ["### 专家点评", "", escape(case["comment"]), ""]
     out += ["", "---", "", "## 机制对照表", ""]
     if pack["matrix"]:
-        out.append("| 机制 | " + " | ".join(f"{c['n']}. {escape(c['region'] or '全国')}" for c in pack["matrix_cases"]) + " |")
+        out.append("| 机制 | " + " | ".join(f"{c['n']}. {escape(c['place'])}" for c in pack["matrix_cases"]) + " |")
         out.append("|---" * (len(pack["matrix_cases"]) + 1) + "|")
         out += [f"| {escape(row['id'])} | " + " | ".join("✓" if cell else "" for cell in row["cells"]) + " |"
                 for row in pack["matrix"]]
-        out += ["", "列为案例目录中的序号；✓ 表示在案例文本或标题中检测到该机制。未列出的案例未检测到任何机制。"]
-    else:
-        out.append("所选案例中未检测到治理机制。")
+        out.append("")
+    out.append(pack["matrix_note"])
     out += ["", "## 来源文献", ""]
-    out += [f"{i}. {escape(s['reference'])}" + (f"。说明：{escape(s['note'])}" if s["note"] else "")
-            for i, s in enumerate(pack["sources"], 1)]
+    out += [f"{i}. {escape(s['entry'])}" for i, s in enumerate(pack["sources"], 1)]
     return "\n".join(out).rstrip() + "\n"

@@ -13,7 +13,7 @@ from datasette.utils.asgi import Response
 from casekb.words import cut, fts_match, init
 from index.search import SearchError, Searcher, highlight, named_mechanisms
 from index.vectors import IndexMismatch
-from reports.cases import KIND_LABELS, read_case
+from reports.cases import KIND_LABELS, STATUS_LABELS, read_case
 from reports.selection import FILTERS, SelectionError
 
 from . import trainers
@@ -195,7 +195,7 @@ async def filter_options(datasette, name) -> dict:
         "region": await values("select region from cases where region is not null "
                                "group by region order by count(*) desc, region"),
         "kind": [(k, KIND_LABELS.get(k, k)) for k in await values("select distinct kind from cases order by kind")],
-        "status": [("full_text", "有正文"), ("title_only", "仅有标题")],
+        "status": list(STATUS_LABELS.items()),
     }
 
 
