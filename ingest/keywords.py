@@ -35,7 +35,7 @@ from .records import passages_by_case
 TOP_KEYWORDS = 10
 ADMIN_SUFFIXES = ("省", "市", "县", "区", "镇", "乡", "街道", "村", "社区")
 LOCAL_SUFFIXES = ("新村", "苑", "老街", "桥")
-_PLACE = re.compile(r"^[\u4e00-\u9fff]{2,8}?(?:省|市|县|区|镇|乡|街道|村|社区|新村|苑|老街|桥)$")
+_PLACE = re.compile(rf"^[\u4e00-\u9fff]{{2,8}}?(?:{'|'.join(ADMIN_SUFFIXES + LOCAL_SUFFIXES)})$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # POS tags (jieba / ICTCLAS) that never make a keyword: numerals, measure words, pronouns,
 # prepositions, conjunctions, particles, adverbs, punctuation, interjections, onomatopoeia,

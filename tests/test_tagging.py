@@ -86,10 +86,16 @@ def test_non_book_cases_have_scored_classifier_tags_with_evidence(db):
             assert 0 < tag["score"] <= 1
             evidence = json.loads(tag["evidence"])
             assert evidence["terms"] or evidence["neighbours"], (case["id"], tag["domain"])
-            for pid in evidence["passages"]:
-                passage = db.execute("select case_id, text from passages where id = ?", [pid]).fetchone()
-                assert passage is not None and passage["case_id"] == case["id"]
-                assert any(term in passage["text"] for term in evidence["terms"]), (pid, evidence["terms"])
+            assert_evidence(db, case["id"], evidence["passages"], evidence["terms"])
+
+
+def assert_evidence(db, case_id, passage_ids, terms):
+    """Every evidence passage exists, belongs to the case and contains one of the terms."""
+    for pid in passage_ids:
+        passage = db.execute("select case_id, text from passages where id = ?", [pid]).fetchone()
+        assert passage is not None, pid
+        assert passage["case_id"] == case_id, pid
+        assert any(t in passage["text"] for t in terms), (pid, terms)
 
 
 def test_some_expected_domains(db):
@@ -118,11 +124,7 @@ def test_mechanism_evidence_is_real(db):
         assert 0 < row["score"] <= 1
         terms = json.loads(row["evidence_terms"])
         assert terms
-        for pid in json.loads(row["evidence_passage_ids"]):
-            passage = db.execute("select case_id, text from passages where id = ?", [pid]).fetchone()
-            assert passage is not None, pid
-            assert passage["case_id"] == row["case_id"]
-            assert any(t in passage["text"] for t in terms), (pid, terms)
+        assert_evidence(db, row["case_id"], json.loads(row["evidence_passage_ids"]), terms)
 
 
 def test_expected_mechanisms(db):

@@ -62,10 +62,8 @@ def segment_book(lines, path) -> list[dict]:
                 current["comment_blocks"].append((None, m.group(1)))
             continue
         if cases_allowed and not in_toc and (m := BODY_CASE.match(text)) and _is_title(m.group(2)):
-            current = {"number": int(m.group(1)), "title": m.group(2), "line": n,
-                       "chapter_no": chapter and chapter["no"], "kind": "book_case",
-                       "chapter_title": chapter and chapter["title"],
-                       "blocks": [], "comment_blocks": []}
+            current = document("book_case", m.group(2), n, number=int(m.group(1)),
+                               chapter_no=chapter and chapter["no"], chapter_title=chapter and chapter["title"])
             _add_unique(bodies, current["number"], path, n, "as case text", current)
             continue
         if (current is None and not in_toc and is_heading(text) and AUTHOR.match(nxt)
