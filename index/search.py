@@ -43,8 +43,15 @@ class Searcher:
             self.index, self.manifest = load_vectors(conn, self.db_path, model)
             self.items = conn.execute(
                 "select id, case_id, passage_id from vector_items order by id").fetchall()
+            self.mechanisms = mechanism_terms(conn)  # the database is fixed while it is served
         self.encoder = load_encoder(self.manifest["model"])
         self._lock = threading.Lock()
+
+    def named_mechanisms(self, text: str) -> list[dict]:
+        """Mechanisms whose name or a term appears in the text, with how many cases use each:
+        a question about 社区减负 (or 减轻负担) is then also answered by the cases tagged with it."""
+        folded = fold(text or "")
+        return [{"id": mid, "cases": cases} for mid, terms, cases in self.mechanisms if count_terms(folded, terms)]
 
     def embed(self, text: str):
         with self._lock:  # numpy encoders are not re-entrant across threads
@@ -99,7 +106,7 @@ class Searcher:
                 lists["title"] = [(cid, None) for (cid,) in conn.execute(
                     "select c.id from cases_fts join cases c on c.rowid = cases_fts.rowid "
                     "where cases_fts match ? order by bm25(cases_fts) limit ?", [match, CANDIDATES])]
-            named = [m["id"] for m in named_mechanisms(conn, query)] if "mechanism" in modes else []
+            named = [m["id"] for m in self.named_mechanisms(query)] if "mechanism" in modes else []
             if named:
                 lists["mechanism"] = [(cid, (json.loads(ids) or [None])[0]) for cid, ids in conn.execute(
                     f"select case_id, evidence_passage_ids from case_mechanisms where mechanism in "
@@ -117,17 +124,11 @@ class Searcher:
                 conn.close()
 
 
-def named_mechanisms(conn, text: str) -> list[dict]:
-    """Mechanisms whose name or a term appears in the text, with how many cases use each:
-    a question about 社区减负 (or 减轻负担) is then also answered by the cases tagged with it."""
-    found = []
-    folded = fold(text or "")
-    for mid, terms, cases in conn.execute(
-            "select m.id, m.terms, count(cm.case_id) from mechanisms m "
-            "left join case_mechanisms cm on cm.mechanism = m.id group by m.id order by count(cm.case_id) desc, m.id"):
-        if cases and count_terms(folded, (mid, *json.loads(terms))):
-            found.append({"id": mid, "cases": cases})
-    return found
+def mechanism_terms(conn) -> list[tuple[str, tuple[str, ...], int]]:
+    """(id, its name and terms, cases using it) for every mechanism some case uses, most used first."""
+    return [(mid, (mid, *json.loads(terms)), cases) for mid, terms, cases in conn.execute(
+        "select m.id, m.terms, count(*) from mechanisms m join case_mechanisms cm on cm.mechanism = m.id "
+        "group by m.id order by count(*) desc, m.id")]
 
 
 def clean_query(query) -> str:

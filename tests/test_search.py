@@ -108,13 +108,10 @@ def test_index_mismatch_is_a_clear_error(built_db, tmp_path):
     assert result.exit_code != 0 and "rebuild" in result.output
 
 
-def test_a_named_mechanism_brings_its_tagged_cases(searcher, built_db):
+def test_a_named_mechanism_brings_its_tagged_cases(searcher):
     """社区减负: 厦门 says 减负增效 and 太仓 减轻…负担, not the phrase, but both are tagged with the mechanism."""
-    import sqlite3
-    from index.search import named_mechanisms
-    with sqlite3.connect(built_db) as conn:
-        assert [m["id"] for m in named_mechanisms(conn, "怎样给社区減輕負擔")] == ["社区减负"]
-        assert named_mechanisms(conn, "小区里到处是垃圾怎么办") == []
+    assert [m["id"] for m in searcher.named_mechanisms("怎样给社区減輕負擔")] == ["社区减负"]
+    assert searcher.named_mechanisms("小区里到处是垃圾怎么办") == []
     shipped = searcher.search("社区减负", limit=10)
     without = ids(searcher.search("社区减负", limit=10, modes=("keyword", "title", "semantic")))
     assert "mca2015-03-4" in ids(shipped)[:3] and "mca2015-03-4" not in without[:3]

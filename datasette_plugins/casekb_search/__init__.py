@@ -11,7 +11,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from casekb.words import cut, fts_match, init
-from index.search import SearchError, Searcher, highlight, named_mechanisms
+from index.search import SearchError, Searcher, highlight
 from index.vectors import IndexMismatch
 from reports.cases import KIND_LABELS, STATUS_LABELS, read_case
 from reports.selection import FILTERS, SelectionError
@@ -121,12 +121,11 @@ async def search_page(datasette, request):
     for r in results:
         r["url"] = datasette.urls.row(name, "cases", r["case_id"])
         r["kind_label"] = KIND_LABELS.get(r["kind"], r["kind"])
-    mechanisms = []
-    if params["q"] and name in datasette.databases:
-        mechanisms = await datasette.databases[name].execute_fn(lambda conn: named_mechanisms(conn, params["q"]))
-        for m in mechanisms:
-            m["url"] = mechanism_url(datasette, m["id"])
-            m["compare_url"] = compare_url(datasette, mechanism=m["id"])
+    searcher = SEARCHERS.get(name)
+    mechanisms = searcher.named_mechanisms(params["q"]) if params["q"] and searcher else []
+    for m in mechanisms:
+        m["url"] = mechanism_url(datasette, m["id"])
+        m["compare_url"] = compare_url(datasette, mechanism=m["id"])
     return Response.html(await datasette.render_template(
         "casekb_search.html",
         {"q": params["q"], "params": params, "results": results, "error": error, "options": options,
