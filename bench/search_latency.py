@@ -4,23 +4,16 @@ Usage: python bench/search_latency.py [--db data/casekb.db] [--rounds 5]
 Goal: p95 <= 50 ms on 2 cores.
 """
 import argparse
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import yaml
 
+from casekb.serve import running_server
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main():
@@ -29,33 +22,16 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     queries = [q["q"] for q in yaml.safe_load((ROOT / "bench/dev_queries.yml").read_text("utf-8"))["queries"]]
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "datasette", "serve", "-i", str(args.db), "--metadata", str(ROOT / "metadata.yml"),
-         "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/-/search.json"
-    try:
-        with httpx.Client(timeout=10) as client:
-            deadline = time.time() + 60
-            while True:
-                try:
-                    if client.get(url, params={"q": "社区"}).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.time() > deadline:
-                    raise SystemExit("server did not start within 60 s")
-                time.sleep(0.3)
-            times = []
-            for _ in range(args.rounds):
-                for q in queries:
-                    start = time.perf_counter()
-                    r = client.get(url, params={"q": q, "limit": 10})
-                    times.append((time.perf_counter() - start) * 1000)
-                    assert r.status_code == 200, r.text
-    finally:
-        server.terminate()
-        server.wait(10)
+    with running_server(args.db, ROOT / "metadata.yml", timeout=60) as base, httpx.Client(timeout=10) as client:
+        url = f"{base}/-/search.json"
+        client.get(url, params={"q": "社区"})  # warm-up, not timed
+        times = []
+        for _ in range(args.rounds):
+            for q in queries:
+                start = time.perf_counter()
+                r = client.get(url, params={"q": q, "limit": 10})
+                times.append((time.perf_counter() - start) * 1000)
+                assert r.status_code == 200, r.text
     times.sort()
     p = lambda q: times[min(len(times) - 1, int(q * len(times)))]
     print(f"/-/search.json over loopback: {len(times)} requests ({len(queries)} dev queries x {args.rounds})")

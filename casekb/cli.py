@@ -1,7 +1,6 @@
 """`casekb` command line: build the database, serve it, search it."""
 import json
 import os
-import sys
 from contextlib import closing
 from pathlib import Path
 
@@ -61,8 +60,8 @@ def _print_summary(summary: dict, db: Path):
               default=Path("metadata.yml"), show_default=True)
 def serve(db, port, host, metadata):
     """Serve the database with Datasette (read-only) and the casekb plugins."""
-    args = [sys.executable, "-m", "datasette", "serve", "-i", str(db), "--metadata", str(metadata),
-            "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "3000"]
+    from .serve import datasette_command
+    args = datasette_command(db, metadata, host, port)
     click.echo(f"casekb: http://{host}:{port}/  (search: http://{host}:{port}/-/search)")
     os.execvp(args[0], args)
 

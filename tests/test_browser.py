@@ -5,22 +5,17 @@ used: Chromium is launched through executable_path. Without Chromium the tests s
 fail under CI (env CI set), so a CI image without the browser cannot pass silently.
 """
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from casekb.serve import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 QUERY = "小区里到处是垃圾怎么办"
-STARTUP_TIMEOUT = 30  # seconds for Datasette to answer /-/search
 
 
 def _require_chromium():
@@ -31,46 +26,15 @@ def _require_chromium():
     pytest.skip(f"{CHROMIUM} is missing (run scripts/install-browser to enable browser tests)")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(built_db, tmp_path_factory):
-    """Base URL of `datasette serve -i casekb.db --metadata metadata.yml`, run from the repo root."""
+def server(built_db):
+    """Base URL of the site as `casekb serve` runs it (metadata.yml, the casekb plugin)."""
     _require_chromium()  # no point starting the server without a browser
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("datasette") / "datasette.log"
-    cmd = [sys.executable, "-m", "datasette", "serve", "-i", str(built_db), "--metadata", "metadata.yml",
-           "--port", str(port), "--host", "127.0.0.1"]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"datasette exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(f"{base}/-/search", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"datasette did not answer {base}/-/search within {STARTUP_TIMEOUT}s:\n"
-                            f"{log_path.read_text(errors='replace')}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        with running_server(built_db, ROOT / "metadata.yml") as base:
+            yield base
+    except RuntimeError as e:
+        pytest.fail(str(e))
 
 
 @pytest.fixture(scope="module")
