@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from ingest import IngestError
+from kbcore.limits import MAX_RESULTS
+from reports.export import DEFAULT_FORMAT, FORMATS
 
 DEFAULT_DB = Path("data/casekb.db")
 
@@ -70,7 +72,7 @@ def serve(db, port, host, metadata):
 @click.argument("query")
 @click.option("--db", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_DB,
               show_default=True)
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, MAX_RESULTS))
 @click.option("--domain", help="Only cases tagged with this domain, e.g. 生态建设")
 @click.option("--region", help="Only cases from this region, e.g. 南京市")
 @click.option("--mechanism", help="Only cases using this mechanism, e.g. 网格化, 社区减负")
@@ -104,9 +106,9 @@ def search(query, db, limit, domain, region, mechanism, kind, status, as_json):
 @click.option("--domain", help="Cases tagged with this domain (alone, or filtering --query)")
 @click.option("--mechanism", help="Cases using this mechanism (alone, or filtering --query)")
 @click.option("--region", help="Only cases from this region (with --query, --domain or --mechanism)")
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100),
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, MAX_RESULTS),
               help="How many search results --query takes")
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "docx"]), default="docx", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=DEFAULT_FORMAT, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
               help="File to write")
 @click.option("--title", help="Title on the cover (default: 基层治理案例课程包)")
@@ -115,7 +117,6 @@ def search(query, db, limit, domain, region, mechanism, kind, status, as_json):
 def export(query, ids, domain, mechanism, region, limit, fmt, out, title, db):
     """Course pack of the chosen cases: cover, texts with citations, comparison table, sources."""
     from index.search import SearchError, connect_readonly, open_searcher
-    from reports.export import render
     from reports.pack import course_pack, describe_selection
     from reports.selection import SelectionError, select_cases
     try:
@@ -129,7 +130,7 @@ def export(query, ids, domain, mechanism, region, limit, fmt, out, title, db):
                 ids=ids, query=query, domain=domain, mechanism=mechanism, region=region))
     except (SearchError, SelectionError) as e:
         raise click.ClickException(str(e))
-    data = render(pack, fmt)
+    data = FORMATS[fmt].render(pack)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.writing")
     tmp.write_bytes(data)

@@ -1,6 +1,6 @@
 """jieba-segmented FTS5 indexes: SQLite's tokenizer cannot split Chinese words, so we store a
 space-joined segmented column and index that (queries are segmented the same way)."""
-from casekb.words import init, segmented
+from kbcore.words import init, segmented
 
 from .units import passage_text, title_text
 

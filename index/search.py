@@ -14,13 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from casekb.text import count_terms, fold, term_pattern, to_simplified
-from casekb.words import init, match_expression, query_terms
+from kbcore.limits import MAX_QUERY_CHARS
+from kbcore.schema import TITLE_ONLY_NOTE
+from kbcore.text import count_terms, fold, term_pattern, to_simplified
+from kbcore.words import init, match_expression, query_terms
 
 from .encoders import load_encoder
 from .vectors import IndexMismatch, as_query, load_vectors
 
-MAX_QUERY_CHARS = 500
 CANDIDATES = 100
 # RRF constant and list weights, chosen by a small grid on bench/dev_queries.yml
 # (k in 10/30/60, title 0.5/1, semantic 0.8/1/1.5): k=10 and semantic 1.5 gave the best nDCG@10.
@@ -205,7 +206,7 @@ def describe(conn, case_id, score, parts, terms, similarity, named=()) -> dict:
         text = conn.execute("select text from passages where id = ?", [passage_id]).fetchone()[0]
     haystack = row[1] + " " + _all_text(conn, case_id)  # stored text is already Simplified
     matched = [t for t in terms if t in haystack]
-    snippet_source = text or ("（源文本中本案例仅有标题，正文缺失）" if row[5] == "title_only" else "")
+    snippet_source = text or (TITLE_ONLY_NOTE if row[5] == "title_only" else "")
     marked = list(dict.fromkeys(matched + evidence_terms))
     window = _window(snippet_source, marked)
     reasons = []

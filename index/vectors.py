@@ -11,7 +11,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from casekb.text import fold
+from kbcore.text import fold
 
 from .encoders import load_encoder
 from .units import passage_text, title_text

@@ -32,8 +32,8 @@ from typing import Iterable, NamedTuple, Sequence
 import numpy as np
 import yaml
 
-from casekb import words
-from casekb.text import count_terms
+from kbcore import words
+from kbcore.text import CJK_CHAR, count_terms
 
 from . import IngestError
 from .records import passages_by_case
@@ -48,7 +48,6 @@ MIN_SCORE = 0.15          # a second (third, ...) domain needs this share of the
 MAX_TAGS = 4
 MAX_EVIDENCE_PASSAGES = 5
 MAX_EVIDENCE_TERMS = 10
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 class Example(NamedTuple):
@@ -106,7 +105,7 @@ def rule_evidence(counts: Counter) -> dict[str, float]:
 def _tokens(text: str) -> list[str]:
     """jieba search-mode tokens (our dictionary), without stopwords and non-CJK tokens."""
     stop = words.stopwords()
-    return [t for t in words.cut_for_index(text) if t not in stop and _CJK.search(t)]
+    return [t for t in words.cut_for_index(text) if t not in stop and CJK_CHAR.search(t)]
 
 
 class Neighbours:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from casekb.text import normalise_width
+from kbcore.text import normalise_width
 
 from . import IngestError
 

@@ -1,7 +1,7 @@
 """Per-case keywords (jieba TF-IDF) and the places each case names.
 
 Both tables tokenise a case's title and passages with jieba's POS tagger and the casekb
-term dictionary (`casekb.words.init()` loads it), so 政社互动, 两份清单 or 浏河镇 are
+term dictionary (`kbcore.words.init()` loads it), so 政社互动, 两份清单 or 浏河镇 are
 single tokens.
 
 case_keywords: TF-IDF as jieba.analyse computes it (term frequency / tokens in the case,
@@ -28,15 +28,15 @@ from functools import lru_cache
 
 import jieba.posseg
 
-from casekb import words
+from kbcore import words
+from kbcore.text import CJK, CJK_CHAR
 
 from .records import passages_by_case
 
 TOP_KEYWORDS = 10
 ADMIN_SUFFIXES = ("省", "市", "县", "区", "镇", "乡", "街道", "村", "社区")
 LOCAL_SUFFIXES = ("新村", "苑", "老街", "桥")
-_PLACE = re.compile(rf"^[\u4e00-\u9fff]{{2,8}}?(?:{'|'.join(ADMIN_SUFFIXES + LOCAL_SUFFIXES)})$")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_PLACE = re.compile(rf"^[{CJK}]{{2,8}}?(?:{'|'.join(ADMIN_SUFFIXES + LOCAL_SUFFIXES)})$")
 # POS tags (jieba / ICTCLAS) that never make a keyword: numerals, measure words, pronouns,
 # prepositions, conjunctions, particles, adverbs, punctuation, interjections, onomatopoeia,
 # directions, times, modal particles.
@@ -66,7 +66,7 @@ def _units(cases: list[dict], passages: list[dict]) -> dict[str, list[str]]:
 # --- keywords --------------------------------------------------------------------------
 
 def _is_keyword(word: str, tag: str, stop: frozenset) -> bool:
-    return (len(word) > 1 and bool(_CJK.search(word)) and word not in stop
+    return (len(word) > 1 and bool(CJK_CHAR.search(word)) and word not in stop
             and not tag.startswith(_SKIP_POS))
 
 

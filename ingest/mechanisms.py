@@ -17,14 +17,14 @@ from pathlib import Path
 
 import yaml
 
-from casekb.text import count_terms
+from kbcore.text import CJK, count_terms
 
 from . import IngestError
 from .records import passages_by_case
 
 MECHANISMS_FILE = Path(__file__).with_name("mechanisms.yml")
 TITLE_WEIGHT = 2
-_ID = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]+$")
+_ID = re.compile(rf"^[{CJK}A-Za-z0-9]+$")
 
 
 @lru_cache(maxsize=1)

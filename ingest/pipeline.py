@@ -12,7 +12,9 @@ from .keywords import keyword_rows, place_rows
 from .manifest import load_manifest
 from .mechanisms import detect_mechanisms, mechanism_rows
 from .read import read_text
-from .records import CASE_KINDS, case_rows, source_row
+from kbcore.schema import CASE_KINDS
+
+from .records import case_rows, source_row
 from .segment.article import segment_article
 from .segment.award import segment_award
 from .segment.book import segment_book

@@ -7,13 +7,11 @@ Text is stored Simplified for search and display; `*_original` keeps the source 
 import hashlib
 import json
 
-from casekb.text import to_simplified
+from kbcore.text import to_simplified
 
 from . import IngestError
 from .passages import join_blocks, split_passages
 from .segment.book import NUMERALS
-
-CASE_KINDS = ("book_case", "journal_case", "award_project", "article")
 
 
 def source_row(entry: dict, raw_text: str, removed: dict) -> dict:

@@ -6,10 +6,8 @@ shows the same tags, evidence and figures wherever it appears.
 import json
 import sqlite3
 
-KIND_LABELS = {"book_case": "书中案例", "journal_case": "期刊案例", "award_project": "获奖项目",
-               "article": "文章", "preface": "序", "overview": "综述", "feature_intro": "编者按"}
-STATUS_LABELS = {"full_text": "有正文", "title_only": "仅有标题"}
-TITLE_ONLY_NOTE = "源文本中本案例仅有标题（及章节、页码），正文缺失。"
+from kbcore.schema import kind_label
+
 
 
 def rows(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
@@ -25,7 +23,7 @@ def read_case(conn: sqlite3.Connection, case_id: str, figures: int = 3) -> dict 
     if not found:
         return None
     case = found[0]
-    case["kind_label"] = KIND_LABELS.get(case["kind"], case["kind"])
+    case["kind_label"] = kind_label(case["kind"])
     case["domain_evidence"] = [domain_evidence(*r) for r in conn.execute(
         "select domain, source, evidence from case_domains where case_id = ? order by score desc, domain", [case_id])]
     case["domain_tags"] = [d["id"] for d in case["domain_evidence"]]

@@ -4,9 +4,10 @@ Every cell carries the passage it rests on, so a page can link each claim to its
 """
 import sqlite3
 
+from kbcore.limits import MAX_COMPARED
+
 from .cases import mechanism_matrix, read_cases
 
-MAX_COMPARED = 8  # columns a screen (and a printed page) can still hold side by side
 FIGURES_PER_CASE = 4
 
 

@@ -1,21 +1,42 @@
-"""Course pack bytes and a download name for a format: md, html or docx."""
+"""The course-pack formats: a registry the CLI choices, the web links and validation all read.
+
+A new format is a renderer module (pack record -> bytes) and one entry here.
+"""
 import re
+from typing import Callable, NamedTuple
 
 from .render_docx import render_docx
 from .render_html import render_html
 from .render_md import render_markdown
 
-FORMATS = {
-    "md": ("text/markdown; charset=utf-8", lambda pack: render_markdown(pack).encode("utf-8")),
-    "html": ("text/html; charset=utf-8", lambda pack: render_html(pack).encode("utf-8")),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", render_docx),
-}
+
+class PackFormat(NamedTuple):
+    id: str                          # ?format= and --format value, and the file extension
+    label: str                       # what a download link says
+    content_type: str
+    render: Callable[[dict], bytes]
+
+
+FORMATS = {f.id: f for f in (
+    PackFormat("md", "Markdown", "text/markdown; charset=utf-8",
+               lambda pack: render_markdown(pack).encode("utf-8")),
+    PackFormat("html", "可打印网页 (HTML)", "text/html; charset=utf-8",
+               lambda pack: render_html(pack).encode("utf-8")),
+    PackFormat("docx", "Word (DOCX)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+               render_docx),
+)}
+DEFAULT_FORMAT = "docx"
+
+
+def check_format(fmt: str) -> PackFormat:
+    """The format named by a `format` parameter; ValueError naming the parameter and the choices."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format: 未知格式 {fmt!r}，可选 {', '.join(FORMATS)} (unknown format)")
+    return FORMATS[fmt]
 
 
 def render(pack: dict, fmt: str) -> bytes:
-    if fmt not in FORMATS:
-        raise ValueError(f"format: 未知格式 {fmt!r} (one of: {', '.join(FORMATS)})")
-    return FORMATS[fmt][1](pack)
+    return check_format(fmt).render(pack)
 
 
 def download_name(pack: dict, fmt: str) -> str:

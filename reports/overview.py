@@ -1,19 +1,17 @@
 """The overview page's numbers, read from the built database, and the charts drawn from them.
 
-Only real cases count (CASE_KINDS): prefaces, overviews and editors' notes are documents, not cases.
+Only real cases count (the real_cases view): prefaces, overviews and editors' notes are documents, not cases.
 Bars are split into 有正文 / 仅有标题 everywhere, so the book's 66 title-only cases are never
 mistaken for cases one can read. Table cells that can be opened carry a `filter` dict
 (domain / region / mechanism / source_id); the web layer turns it into a link.
 """
 import sqlite3
 
-from ingest.records import CASE_KINDS
+from kbcore.schema import STATUS_LABELS
 
-from .cases import STATUS_LABELS
 from .cases import rows as _rows
 from .svg import bar_chart, heatmap
 
-REAL = f"c.kind in ({', '.join('?' * len(CASE_KINDS))})"
 STATUS_SERIES = tuple(STATUS_LABELS.values())
 COVERAGE_SERIES = (*STATUS_SERIES, "缺失")
 
@@ -40,40 +38,40 @@ def _ranges(numbers) -> str:
 
 def overview(conn: sqlite3.Connection) -> dict:
     """Everything the overview charts show, as plain records (regions and domains by case count)."""
-    by_domain = _rows(conn, f"""
+    by_domain = _rows(conn, """
         select d.id as domain, count(c.id) as cases,
                coalesce(sum(c.status = 'full_text'), 0) as full_text,
                coalesce(sum(c.status = 'title_only'), 0) as title_only
         from domains d left join case_domains cd on cd.domain = d.id
-        left join cases c on c.id = cd.case_id and {REAL}
-        group by d.id order by cases desc, d.rowid""", CASE_KINDS)  # ties in the book's chapter order
-    by_region = _rows(conn, f"""
+        left join real_cases c on c.id = cd.case_id
+        group by d.id order by cases desc, d.rowid""")  # ties in the book's chapter order
+    by_region = _rows(conn, """
         select coalesce(c.region, '未注明') as region, c.province, count(*) as cases,
                sum(c.status = 'full_text') as full_text, sum(c.status = 'title_only') as title_only
-        from cases c where {REAL}
-        group by 1 order by cases desc, region""", CASE_KINDS)
+        from real_cases c
+        group by 1 order by cases desc, region""")
     regions = [r["region"] for r in by_region]
-    domain_pairs = _rows(conn, f"""
+    domain_pairs = _rows(conn, """
         select cd.domain, coalesce(c.region, '未注明') as region, count(*) as cases
-        from case_domains cd join cases c on c.id = cd.case_id
-        where {REAL} group by 1, 2""", CASE_KINDS)
-    mechanisms = _rows(conn, f"""
+        from case_domains cd join real_cases c on c.id = cd.case_id
+        group by 1, 2""")
+    mechanisms = _rows(conn, """
         select m.id as mechanism, count(c.id) as cases
         from mechanisms m left join case_mechanisms cm on cm.mechanism = m.id
-        left join cases c on c.id = cm.case_id and {REAL}
-        group by m.id order by cases desc, m.id""", CASE_KINDS)
-    mechanism_pairs = _rows(conn, f"""
+        left join real_cases c on c.id = cm.case_id
+        group by m.id order by cases desc, m.id""")
+    mechanism_pairs = _rows(conn, """
         select cm.mechanism, coalesce(c.region, '未注明') as region, count(*) as cases
-        from case_mechanisms cm join cases c on c.id = cm.case_id
-        where {REAL} group by 1, 2""", CASE_KINDS)
+        from case_mechanisms cm join real_cases c on c.id = cm.case_id
+        group by 1, 2""")
     # A source holding more cases than it should has none missing, not a negative number.
     coverage = _rows(conn, """
         select source_id, title, kind, expected_cases as expected, bodies_present as full_text,
                title_only, max(cases_missing, 0) as missing
         from coverage order by expected_cases desc, source_id""")
     for c in coverage:  # which case numbers are title-only or missing, where the source numbers its cases
-        numbered = conn.execute(f"select c.number, c.status from cases c where c.source_id = ? and {REAL}"
-                                " and c.number is not null", (c["source_id"], *CASE_KINDS)).fetchall()
+        numbered = conn.execute("select number, status from real_cases where source_id = ? and number is not null",
+                                [c["source_id"]]).fetchall()
         c["title_only_numbers"] = _ranges(n for n, status in numbered if status == "title_only")
         c["missing_numbers"] = _ranges(set(range(1, (c["expected"] or 0) + 1)) - {n for n, _ in numbered}
                                        ) if c["missing"] and numbered else ""

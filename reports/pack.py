@@ -6,9 +6,9 @@ format carries the same cases, citations and notes about missing text.
 import datetime
 import sqlite3
 
-from ingest.records import CASE_KINDS
+from kbcore.schema import CASE_KINDS, OTHER_DOCUMENTS_LABEL, STATUS_LABELS, TITLE_ONLY_NOTE, kind_label
 
-from .cases import KIND_LABELS, STATUS_LABELS, TITLE_ONLY_NOTE, mechanism_matrix, read_cases, rows
+from .cases import mechanism_matrix, read_cases, rows
 
 DEFAULT_TITLE = "基层治理案例课程包"
 MATRIX_NOTE = "列为案例目录中的序号；✓ 表示在案例文本或标题中检测到该机制。未列出的案例未检测到任何机制。"
@@ -50,7 +50,7 @@ def summary(cases: list[dict]) -> str:
     real = [c for c in cases if c["kind"] in CASE_KINDS]
     text = f"共 {len(real)} 个案例"
     if len(real) < len(cases):
-        text = f"共 {len(cases)} 篇：{len(real)} 个案例，{len(cases) - len(real)} 篇序言、综述等文献"
+        text = f"共 {len(cases)} 篇：{len(real)} 个案例，{len(cases) - len(real)} 篇{OTHER_DOCUMENTS_LABEL}"
     title_only = sum(c["status"] == "title_only" for c in cases)
     return text + (f"；其中 {title_only} 个在源文本中仅有标题、正文缺失。" if title_only else "。")
 
@@ -60,7 +60,7 @@ def case_meta(case: dict) -> list[tuple[str, str]]:
     where = case["place"]
     if case["province"] and case["province"] != case["region"]:
         where += f"（{case['province']}）"
-    kind = KIND_LABELS.get(case["kind"], case["kind"])
+    kind = kind_label(case["kind"])
     if case["chapter"]:
         kind += f" · {case['chapter']}"
     if case["page"]:

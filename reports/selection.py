@@ -7,10 +7,10 @@ naming the parameter to change.
 import re
 import sqlite3
 
-from ingest.records import CASE_KINDS
+from kbcore.limits import MAX_PACK_CASES
+from kbcore.schema import CASE_KINDS
 from index.search import SearchError, allowed_cases
 
-MAX_CASES = 100
 FILTERS = ("domain", "mechanism", "region", "kind", "status")  # what a search can be narrowed by
 
 
@@ -60,8 +60,8 @@ def select_cases(conn: sqlite3.Connection, ids=None, query: str | None = None, d
 
 
 def _existing(conn, ids: list[str], param: str) -> list[str]:
-    if len(ids) > MAX_CASES:
-        raise SelectionError(f"{param}: 最多{MAX_CASES}个案例 (at most {MAX_CASES} cases, got {len(ids)})")
+    if len(ids) > MAX_PACK_CASES:
+        raise SelectionError(f"{param}: 最多{MAX_PACK_CASES}个案例 (at most {MAX_PACK_CASES} cases, got {len(ids)})")
     known = {cid for (cid,) in conn.execute(
         f"select id from cases where id in ({','.join('?' * len(ids))})", ids)}
     unknown = [cid for cid in ids if cid not in known]

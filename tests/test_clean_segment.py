@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from casekb.text import normalise_width
+from kbcore.text import normalise_width
 from ingest import IngestError
 from ingest.clean import clean
 from ingest.pipeline import ingest, merge_book_part

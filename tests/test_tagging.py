@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from casekb.build import build
-from casekb.words import stopwords
+from kbcore.words import stopwords
 from ingest.classify import score_text
 from ingest.mechanisms import mechanism_rows
 

@@ -1,10 +1,10 @@
-"""Behaviour of casekb.words: dictionary-aware segmentation and safe FTS5 queries."""
+"""Behaviour of kbcore.words: dictionary-aware segmentation and safe FTS5 queries."""
 import sqlite3
 import time
 
 import pytest
 
-from casekb import words
+from kbcore import words
 
 
 ROWS = [

@@ -10,10 +10,11 @@ from urllib.parse import unquote
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from casekb.words import cut, fts_match, init
-from index.search import SearchError, Searcher, highlight
-from index.vectors import IndexMismatch
-from reports.cases import KIND_LABELS, STATUS_LABELS, read_case
+from kbcore.words import cut, fts_match, init
+from index.search import SearchError, Searcher, highlight, open_searcher
+from kbcore.limits import MAX_RESULTS
+from kbcore.schema import KIND_LABELS, STATUS_LABELS
+from reports.cases import read_case
 from reports.selection import FILTERS, SelectionError
 
 from . import trainers
@@ -33,8 +34,8 @@ def startup(datasette):
             LOAD_ERRORS[name] = f"database {name!r} is not being served"
             return
         try:
-            SEARCHERS[name] = Searcher(datasette.databases[name].path, config(datasette).get("model"))
-        except IndexMismatch as e:
+            SEARCHERS[name] = open_searcher(datasette.databases[name].path, config(datasette).get("model"))
+        except SearchError as e:
             LOAD_ERRORS[name] = str(e)
     return inner
 
@@ -49,7 +50,7 @@ def prepare_connection(conn, database, datasette):
         searcher = SEARCHERS.get(database)
         if searcher is None:
             raise ValueError(LOAD_ERRORS.get(database, "no semantic index for this database"))
-        k = max(1, min(int(k or 10), 100))
+        k = max(1, min(int(k or 10), MAX_RESULTS))
         hits = searcher.semantic(text or "", k)
         return json.dumps([{"case_id": c, "passage_id": p, "score": round(s, 4)} for c, p, s in hits],
                           ensure_ascii=False)

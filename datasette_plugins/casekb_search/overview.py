@@ -4,7 +4,7 @@ from urllib.parse import quote, urlencode
 
 from datasette.utils.asgi import Response
 
-from ingest.records import CASE_KINDS
+from kbcore.schema import CASE_KINDS
 from reports.overview import overview, overview_charts
 
 from .web import db_name, mechanism_url

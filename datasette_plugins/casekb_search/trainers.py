@@ -7,8 +7,9 @@ from urllib.parse import quote
 
 from datasette.utils.asgi import Response
 
-from reports.compare import MAX_COMPARED, comparison
-from reports.export import FORMATS, download_name, render
+from kbcore.limits import MAX_COMPARED
+from reports.compare import comparison
+from reports.export import DEFAULT_FORMAT, check_format, download_name
 from reports.pack import course_pack, describe_selection
 from reports.selection import FILTERS, SelectionError, parse_ids, select_cases
 
@@ -30,9 +31,11 @@ async def _select(datasette, db_name, searcher, params, limit=20, ids_param="ids
 
 async def pack_download(datasette, request, db_name, searcher):
     params = selection_params(request, "ids")
-    fmt = (request.args.get("format") or "docx").strip()
-    if fmt not in FORMATS:
-        return _error(f"format: 未知格式 {fmt!r}，可选 {', '.join(FORMATS)} (unknown format)")
+    try:
+        pack_format = check_format((request.args.get("format") or DEFAULT_FORMAT).strip())
+    except ValueError as e:
+        return _error(str(e))
+    fmt = pack_format.id
     try:
         limit = parse_limit(request)
         case_ids = await _select(datasette, db_name, searcher, params, limit)
@@ -45,7 +48,7 @@ async def pack_download(datasette, request, db_name, searcher):
         lambda conn: course_pack(conn, case_ids, title=request.args.get("title"), selection=selection))
     name = download_name(pack, fmt)
     ascii_name = f"casekb-pack-{pack['date']}.{fmt}"
-    return Response(render(pack, fmt), content_type=FORMATS[fmt][0], headers={
+    return Response(pack_format.render(pack), content_type=pack_format.content_type, headers={
         "content-disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"})
 
 

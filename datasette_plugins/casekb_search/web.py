@@ -5,10 +5,9 @@ from urllib.parse import quote, urlencode
 
 from datasette.utils.asgi import Response
 
+from kbcore.limits import DEFAULT_RESULTS, MAX_RESULTS
 from reports.export import FORMATS
 from reports.selection import SelectionError
-
-PACK_LABELS = {"docx": "Word (DOCX)", "html": "可打印网页 (HTML)", "md": "Markdown"}
 
 
 def config(datasette) -> dict:
@@ -31,8 +30,8 @@ def compare_url(datasette, **params) -> str:
 def pack_links(datasette, **params) -> list[dict]:
     """The course-pack downloads of a selection, one per format: (ids='a,b') or (q=..., domain=...)."""
     query = {k: v for k, v in params.items() if v}
-    return [{"format": f, "label": PACK_LABELS[f],
-             "url": datasette.urls.path("/-/pack") + "?" + urlencode({**query, "format": f})} for f in FORMATS]
+    return [{"format": f.id, "label": f.label,
+             "url": datasette.urls.path("/-/pack") + "?" + urlencode({**query, "format": f.id})} for f in FORMATS.values()]
 
 
 def json_url(datasette, request, path: str) -> str:
@@ -40,13 +39,13 @@ def json_url(datasette, request, path: str) -> str:
     return datasette.urls.path(path) + ("?" + request.query_string if request.query_string else "")
 
 
-def parse_limit(request, default: int = 20) -> int:
+def parse_limit(request, default: int = DEFAULT_RESULTS) -> int:
     try:
         limit = int(request.args.get("limit") or default)
     except ValueError:
         limit = 0
-    if not 1 <= limit <= 100:
-        raise SelectionError("limit: 必须是1到100之间的整数 (limit must be an integer 1-100)")
+    if not 1 <= limit <= MAX_RESULTS:
+        raise SelectionError(f"limit: 必须是1到{MAX_RESULTS}之间的整数 (limit must be an integer 1-{MAX_RESULTS})")
     return limit
 
 

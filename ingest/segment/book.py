@@ -6,6 +6,8 @@ Only the contents survive for cases 1-66; case text for any case can be added la
 """
 import re
 
+from kbcore.text import CJK
+
 from .. import IngestError
 from . import document, is_heading
 
@@ -16,8 +18,8 @@ TOC_CASE = re.compile(r"^-?\s*(\d{1,3})(?:\s+|(?=[^\d\s]))(\S.*?)\s*/\s*(\d+)$")
 # "9 浏河镇313路公交线路的开通", "案例9：..." but not "2013年以来" or "3个阶段"
 BODY_CASE = re.compile(r"^(?:案例\s*)?(\d{1,3})(?:[\s、.．:：]+|(?=[^\d\s年月日个项%]))(\S.{0,39})$")
 PREFACE = re.compile(rf"^序([{NUMERALS}])$")
-ATTRIBUTION = re.compile(r"^[(（]([\u4e00-\u9fff]{2,4})[:：](.+)[)）]$")
-AUTHOR = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
+ATTRIBUTION = re.compile(rf"^[(（]([{CJK}]{{2,4}})[:：](.+)[)）]$")
+AUTHOR = re.compile(rf"^[{CJK}]{{2,4}}$")
 COMMENT = re.compile(r"^点评[:：]?\s*(.*)$")
 
 

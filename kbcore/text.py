@@ -10,7 +10,8 @@ from functools import lru_cache
 
 import opencc
 
-CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # the one definition of a Chinese character (a class body)
+CJK_CHAR = re.compile(f"[{CJK}]")
 # "17 亩", "313 路", "100 例": a space between a number and a character is layout;
 # so is one inside a spaced-out pair ("目 录", "序 一"). Spaces between words stay.
 _SPACE_IN_CJK = re.compile(

@@ -2,9 +2,9 @@
 
 Chinese has no spaces, so SQLite FTS5 cannot find words in it by itself: documents
 are stored with a `segmented` column of space-separated jieba tokens, and queries
-are cut the same way. Both sides go through `casekb.text.fold` first, so a
+are cut the same way. Both sides go through `kbcore.text.fold` first, so a
 Traditional query meets a Simplified document, and both use the same dictionary
-(`casekb/data/terms.txt`), so "太仓市政社互动" is 太仓市/政社互动 on both sides
+(`kbcore/data/terms.txt`), so "太仓市政社互动" is 太仓市/政社互动 on both sides
 rather than jieba's default 太仓/市政/社/互动.
 """
 from __future__ import annotations
@@ -18,16 +18,13 @@ from typing import Iterable, Iterator
 
 import jieba
 
-from casekb.text import fold
+from kbcore.limits import MAX_QUERY_CHARS, MAX_QUERY_TERMS
+from kbcore.text import fold
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TERMS_FILE = DATA_DIR / "terms.txt"
 STOPWORDS_FILE = DATA_DIR / "stopwords.txt"
 
-MAX_QUERY_TERMS = 32
-# Only the first 32 distinct terms of a query are used, so there is no point in
-# folding and cutting megabytes of pasted text: longer queries are truncated first.
-MAX_QUERY_CHARS = 4000
 
 _lock = threading.Lock()
 _ready = False
@@ -117,7 +114,7 @@ def segmented(text: str) -> str:
 
 
 def query_terms(query: str) -> list[str]:
-    """Distinct content terms of a query, in order, at most 32.
+    """Distinct content terms of a query, in order, at most MAX_QUERY_TERMS.
 
     Stopwords (的, 怎么办, ...) are dropped so filler does not decide the ranking.
     Cutting is lazy and the input is truncated, so a pasted 10,000-character

@@ -1,0 +1,108 @@
+"""The database contract: every table, index and view, the kinds of document and which of
+them are cases, the status labels and the title-only wording.
+
+Researchers' SQL, the site and the packs all read the database this module describes, so
+each fact lives here once: ingest writes it, the index, reports and plugin read it, and
+the `document_kinds` table and `real_cases` view carry it into SQL.
+Column meanings are documented for readers in metadata.yml (a test keeps the two in step).
+"""
+from typing import NamedTuple
+
+
+class DocumentKind(NamedTuple):
+    id: str
+    label: str          # how a page names it
+    is_case: bool       # counted as a case (not a preface, essay or introduction)
+    description: str
+
+
+DOCUMENT_KINDS = {k.id: k for k in (
+    DocumentKind("book_case", "书中案例", True, "《太仓“政社互动”100例》中的一个案例"),
+    DocumentKind("journal_case", "期刊案例", True, "期刊专题中的一个案例"),
+    DocumentKind("award_project", "获奖项目", True, "获奖项目介绍页中的项目"),
+    DocumentKind("article", "文章", True, "以一个地方的做法为主题的文章"),
+    DocumentKind("preface", "序", False, "书的序言"),
+    DocumentKind("overview", "综述", False, "书中的综述文章"),
+    DocumentKind("feature_intro", "编者按", False, "期刊专题的编者按"),
+)}
+CASE_KINDS = tuple(k.id for k in DOCUMENT_KINDS.values() if k.is_case)
+KIND_LABELS = {k.id: k.label for k in DOCUMENT_KINDS.values()}
+OTHER_DOCUMENTS_LABEL = "序言、综述等文献"  # what the documents that are not cases are called
+
+STATUS_LABELS = {"full_text": "有正文", "title_only": "仅有标题"}
+TITLE_ONLY_NOTE = "源文本中本案例仅有标题（及章节、页码），正文缺失。"
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
+
+
+TABLES = {
+    # name: (columns, primary key, foreign keys)
+    "sources": ({"id": str, "file": str, "title": str, "kind": str, "part_of": str, "editor": str,
+                 "publisher": str, "date": str, "isbn": str, "url": str, "script": str, "region": str,
+                 "province": str, "expected_cases": int, "note": str, "chars": int, "sha256": str,
+                 "residue_removed": str}, "id", []),
+    "document_kinds": ({"id": str, "label": str, "is_case": int, "description": str}, "id", []),
+    "domains": ({"id": str, "name_zh": str, "name_en": str, "chapter": str, "description": str}, "id", []),
+    "cases": ({"id": str, "source_id": str, "kind": str, "number": int, "title": str,
+               "title_original": str, "region": str, "province": str, "chapter_no": int, "chapter": str,
+               "page": int, "author": str, "body": str, "body_original": str, "comment": str,
+               "comment_original": str, "status": str, "chars": int, "source_line": int,
+               "citation": str, "domains": str, "mechanisms": str}, "id", [("source_id", "sources", "id")]),
+    "passages": ({"id": str, "case_id": str, "seq": int, "field": str, "section": str, "text": str,
+                  "text_original": str, "start": int, "end": int, "chars": int}, "id",
+                 [("case_id", "cases", "id")]),
+    "case_domains": ({"case_id": str, "domain": str, "source": str, "score": float, "evidence": str},
+                     ("case_id", "domain"), [("case_id", "cases", "id"), ("domain", "domains", "id")]),
+    "mechanisms": ({"id": str, "name_zh": str, "description": str, "terms": str}, "id", []),
+    "case_mechanisms": ({"case_id": str, "mechanism": str, "score": float, "evidence_passage_ids": str,
+                         "evidence_terms": str}, ("case_id", "mechanism"),
+                        [("case_id", "cases", "id"), ("mechanism", "mechanisms", "id")]),
+    "case_keywords": ({"case_id": str, "keyword": str, "weight": float, "rank": int}, ("case_id", "keyword"),
+                      [("case_id", "cases", "id")]),
+    "case_places": ({"case_id": str, "place": str, "count": int}, ("case_id", "place"),
+                    [("case_id", "cases", "id")]),
+    "case_figures": ({"id": str, "case_id": str, "passage_id": str, "start": int, "end": int, "quote": str,
+                      "quantities": str, "change": str, "weight": float, "rank": int}, "id",
+                     [("case_id", "cases", "id"), ("passage_id", "passages", "id")]),
+}
+NOT_NULL = {"sources": {"id", "title"}, "cases": {"id", "title"}}
+INDEXES = {
+    "cases": [["source_id"], ["kind"], ["region"], ["chapter_no"], ["status"]],
+    "passages": [["case_id", "seq"]],
+    "case_domains": [["domain"]],
+    "case_mechanisms": [["mechanism"]],
+    "case_keywords": [["keyword"], ["case_id", "rank"]],
+    "case_places": [["place"]],
+    "case_figures": [["case_id", "rank"], ["passage_id"]],
+}
+# Views, in creation order: real_cases is what every count of 案例 counts.
+VIEWS = {
+    "real_cases": """
+select c.* from cases c
+where c.kind in (select id from document_kinds where is_case)
+""",
+    "coverage": """
+select s.id as source_id, s.title, s.kind, s.expected_cases,
+       count(c.id) as cases_present,
+       coalesce(sum(c.status = 'full_text'), 0) as bodies_present,
+       coalesce(sum(c.status = 'title_only'), 0) as title_only,
+       s.expected_cases - count(c.id) as cases_missing
+from sources s
+left join real_cases c on c.source_id = s.id
+where s.kind != 'book_cases'
+group by s.id
+order by s.id
+""",
+}
+
+
+def document_kind_rows() -> list[dict]:
+    """Rows of the `document_kinds` table, so SQL can tell cases from other documents."""
+    return [{"id": k.id, "label": k.label, "is_case": int(k.is_case), "description": k.description}
+            for k in DOCUMENT_KINDS.values()]
+
+
+def is_case(kind: str) -> bool:
+    return kind in CASE_KINDS
