@@ -2,7 +2,6 @@
 
 import socket
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -128,10 +127,8 @@ def test_st_hub_name_is_not_downloaded(st, no_network):
     import os
 
     spec = "st:casekb-test/no-such-model-xyz"
-    t0 = time.monotonic()
     with pytest.raises(FileNotFoundError, match=r"casekb-test/no-such-model-xyz.*locally"):
         load_encoder(spec)
-    assert time.monotonic() - t0 < 10  # fails fast: no connection attempts and retries
     assert no_network == []
     assert os.environ["HF_HUB_OFFLINE"] == "1"
     import huggingface_hub.constants
