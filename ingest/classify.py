@@ -23,20 +23,19 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
-import yaml
 
 from kbcore import words
 from kbcore.text import CJK_CHAR, count_terms
 
 from . import IngestError
 from .records import passages_by_case
+from .rules import get, read_rules
 from .tag import chapter_domain_rows, load_domains
 
 TERMS_FILE = Path(__file__).with_name("domain_terms.yml")
@@ -63,22 +62,22 @@ def domain_ids() -> list[str]:
     return [d["id"] for d in load_domains()]
 
 
-@lru_cache(maxsize=1)
-def load_terms() -> dict[str, dict[str, float]]:
+@lru_cache(maxsize=4)
+def load_terms(path: Path = TERMS_FILE) -> dict[str, dict[str, float]]:
     """{domain: {term: weight}} from domain_terms.yml, in domains.yml order."""
-    data = yaml.safe_load(TERMS_FILE.read_text(encoding="utf-8")) or {}
-    by_domain = data.get("domains") or {}
+    by_domain = get(read_rules(path), "domains", "mapping", default={})
     known = domain_ids()
-    unknown = sorted(set(by_domain) - set(known))
-    if unknown:
-        raise IngestError(f"{TERMS_FILE}: unknown domain(s) {', '.join(unknown)}; "
-                          f"use one of {', '.join(known)}")
+    for domain in by_domain:
+        if domain not in known:
+            raise IngestError(f"{by_domain.where(domain)}: unknown domain {domain!r}; use one of {', '.join(known)}")
     terms = {}
     for domain in known:
+        weights = get(by_domain, domain, "mapping", default={})
         terms[domain] = {}
-        for term, weight in (by_domain.get(domain) or {}).items():
-            if not isinstance(weight, (int, float)) or weight <= 0:
-                raise IngestError(f"{TERMS_FILE}: {domain}: {term}: weight must be a positive number")
+        for term in weights:
+            weight = get(weights, term, "number", f"domain {domain}")
+            if weight <= 0:
+                raise IngestError(f"{weights.where(term)}: domain {domain}: {term} must be a positive weight")
             terms[domain][str(term).strip()] = float(weight)
     return terms
 

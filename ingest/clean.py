@@ -1,54 +1,100 @@
 """Remove web and layout residue, repair what the layout broke, normalise width.
 
+The residue and the repairs are rules about particular sources, so they live beside them
+in the corpus folder (residue.yml, repairs.yml); a corpus without such a file has none.
 Every rule counts what it removed, so the build summary can show it per source.
 The result keeps one paragraph (or heading, or table-of-contents entry) per line.
 """
 import re
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
-
-import yaml
+from typing import NamedTuple
 
 from kbcore.text import normalise_width
 
 from . import IngestError
+from .rules import Mapping, get, read_rules
 
-RESIDUE_RULES = Path(__file__).with_name("residue.yml")
+RESIDUE_FILE = "residue.yml"
+REPAIRS_FILE = "repairs.yml"
 TERMINAL = tuple("。！？!?；;：:”」』）)…—")
 MISSING = "□"  # the customary mark for a character that cannot be read
 
 
-@lru_cache(maxsize=4)
-def load_residue_rules(path: Path = RESIDUE_RULES) -> dict:
-    rules = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    compile_all = lambda group: {name: [re.compile(p) for p in pats] for name, pats in group.items()}
-    return {"drop_lines": compile_all(rules["drop_lines"]), "truncate_at": compile_all(rules["truncate_at"])}
+class Residue(NamedTuple):
+    """Whole lines that are never content, and lines that start a trailer: {rule: [pattern]}."""
+    drop_lines: dict[str, list[re.Pattern]]
+    truncate_at: dict[str, list[re.Pattern]]
 
 
-def load_repairs(corpus_dir: Path) -> dict:
-    path = Path(corpus_dir) / "repairs.yml"
-    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
+class Move(NamedTuple):
+    """A repair: the lines from the one starting with `start` to the one ending with `end`
+    join the end of the line ending with `after`; `where` is its place in repairs.yml."""
+    start: str
+    end: str
+    after: str
+    where: str
 
 
-def clean(text: str, name: str, repairs: list | None = None) -> tuple[list[tuple[int, str]], Counter]:
+def load_residue(path: Path) -> Residue:
+    """The residue rules of residue.yml (none if there is no such file), patterns compiled."""
+    rules = read_rules(path, required=False)
+    for section in rules:
+        if section not in Residue._fields:
+            raise IngestError(f"{rules.where(section)}: unknown section {section!r} "
+                              f"(expected {' or '.join(Residue._fields)})")
+    return Residue(*(_patterns(get(rules, section, "mapping", default={}), section)
+                     for section in Residue._fields))
+
+
+def _patterns(group: Mapping, section: str) -> dict[str, list[re.Pattern]]:
+    compiled = {}
+    for rule in group:
+        patterns = get(group, rule, "texts", section)
+        compiled[rule] = []
+        for i, pattern in enumerate(map(str, patterns)):
+            try:
+                compiled[rule].append(re.compile(pattern))
+            except re.error as e:
+                raise IngestError(f"{patterns.where(i)}: {section}: {rule}: bad regular expression "
+                                  f"{pattern!r}: {e}") from None
+    return compiled
+
+
+def load_repairs(path: Path) -> dict[str, list[Move]]:
+    """The layout repairs of repairs.yml by corpus file name (none if there is no such file)."""
+    rules, repairs = read_rules(path, required=False), {}
+    for name in rules:
+        items = get(rules, name, "list")
+        repairs[name] = []
+        for i, item in enumerate(items):
+            move = item.get("move") if isinstance(item, Mapping) else None
+            if not isinstance(move, Mapping):
+                raise IngestError(f"{items.where(i)}: {name}: each repair needs a `move:` "
+                                  "with from, to and after")
+            anchors = [str(get(move, key, "text", f"{name}: move")) for key in ("from", "to", "after")]
+            repairs[name].append(Move(*anchors, where=items.where(i)))
+    return repairs
+
+
+def clean(text: str, name: str, residue: Residue = Residue({}, {}),
+          repairs=()) -> tuple[list[tuple[int, str]], Counter]:
     """Cleaned paragraphs as (source line number, text) pairs, and removals per rule.
 
     Line numbers survive cleaning so that later errors can point into the file.
     """
     removed = Counter()
     numbered = [(n, line.strip()) for n, line in enumerate(text.split("\n"), 1)]
-    numbered = _truncate_trailers(numbered, removed)
-    numbered = _drop_residue_lines(numbered, removed)
+    numbered = _truncate_trailers(numbered, residue.truncate_at, removed)
+    numbered = _drop_residue_lines(numbered, residue.drop_lines, removed)
     numbered = [(n, _repair_mojibake(line, removed)) for n, line in numbered]
-    for repair in repairs or []:
-        numbered = _apply_move(numbered, repair, name, removed)
+    for move in repairs:
+        numbered = _apply_move(numbered, move, name, removed)
     numbered = _join_broken_paragraphs(numbered, removed)
     return [(n, normalise_width(line)) for n, line in numbered], removed
 
 
-def _truncate_trailers(lines, removed):
-    rules = load_residue_rules()["truncate_at"]
+def _truncate_trailers(lines, rules, removed):
     for i, (_, line) in enumerate(lines):
         for rule, patterns in rules.items():
             if any(p.fullmatch(line) for p in patterns):
@@ -57,8 +103,7 @@ def _truncate_trailers(lines, removed):
     return lines
 
 
-def _drop_residue_lines(lines, removed):
-    rules = load_residue_rules()["drop_lines"]
+def _drop_residue_lines(lines, rules, removed):
     kept = []
     for n, line in lines:
         rule = next((r for r, pats in rules.items() if any(p.fullmatch(line) for p in pats)), None)
@@ -96,17 +141,13 @@ def _gbk_bytes(char: str) -> bytes:
         return data if len(data) == 2 else b"\xff"  # else lost: an undecodable placeholder
 
 
-def _apply_move(lines, repair, name, removed):
-    move = repair.get("move") or {}
-    try:
-        first = _find_one(lines, lambda l: l.startswith(move["from"]), "from", move["from"], name)
-        last = _find_one(lines, lambda l: l.endswith(move["to"]), "to", move["to"], name)
-        target = _find_one(lines, lambda l: l.endswith(move["after"]), "after", move["after"], name)
-        target_line = lines[target]
-    except KeyError as e:
-        raise IngestError(f"corpus/repairs.yml ({name}): a move needs from, to and after; {e} missing") from None
+def _apply_move(lines, move: Move, name: str, removed: Counter):
+    first = _find_one(lines, lambda l: l.startswith(move.start), f"from: {move.start}", move, name)
+    last = _find_one(lines, lambda l: l.endswith(move.end), f"to: {move.end}", move, name)
+    target = _find_one(lines, lambda l: l.endswith(move.after), f"after: {move.after}", move, name)
+    target_line = lines[target]
     if not first <= last < target and not target < first <= last:
-        raise IngestError(f"corpus/repairs.yml ({name}): move anchors are out of order")
+        raise IngestError(f"{move.where}: move anchors are out of order in {name}")
     block = lines[first:last + 1]
     rest = lines[:first] + lines[last + 1:]
     target = rest.index(target_line)
@@ -115,11 +156,10 @@ def _apply_move(lines, repair, name, removed):
     return rest[:target + 1] + block[1:] + rest[target + 1:]
 
 
-def _find_one(lines, test, field, anchor, name):
+def _find_one(lines, test, anchor, move, name):
     hits = [i for i, (_, line) in enumerate(lines) if test(line)]
     if len(hits) != 1:
-        raise IngestError(f"corpus/repairs.yml ({name}): `{field}: {anchor}` matches "
-                          f"{len(hits)} lines, expected exactly 1")
+        raise IngestError(f"{move.where}: `{anchor}` matches {len(hits)} lines of {name}, expected exactly 1")
     return hits[0]
 
 

@@ -11,10 +11,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from . import IngestError
 from .records import passages_by_case
+from .rules import get, read_rules
 
 FIGURES_FILE = Path(__file__).with_name("figures.yml")
 _NUMBER = r"\d+(?:\.\d+)?"
@@ -22,26 +20,28 @@ MIN_QUOTE_CHARS = 12  # a shorter clause is quoted with the one before it
 _SENTENCE_ENDS = "。；！？\n"
 
 
-@lru_cache(maxsize=1)
-def load_rules() -> dict:
-    data = yaml.safe_load(FIGURES_FILE.read_text(encoding="utf-8")) or {}
-    try:
-        units = sorted(map(str, data["units"]), key=len, reverse=True)
-        magnitudes = "".join(map(str, data.get("magnitudes") or []))
-        approximate = "".join(map(str, data.get("approximate") or []))
-        quantity = (rf"(?<![\d.])(?P<number>{_NUMBER}(?:[~～至\-—]{_NUMBER})?)"
-                    rf"(?P<magnitude>[{magnitudes}]?)(?P<approx>[{approximate}]?)"
-                    rf"(?P<unit>{'|'.join(map(re.escape, units))})")
-        return {"quantity": re.compile(quantity),
-                "change_verbs": re.compile("|".join(map(re.escape, map(str, data["change_verbs"])))),
-                "target": re.compile(rf"(?:{'|'.join(map(re.escape, map(str, data['target_verbs'])))})"
-                                     rf"\D{{0,3}}?(?={_NUMBER})"),
-                "separators": re.compile(f"[{re.escape(str(data['separators']))}]"),
-                "cues": {str(k): float(v) for k, v in (data.get("cues") or {}).items()},
-                "change_weight": float(data.get("change_weight", 0))}
-    except (KeyError, TypeError, ValueError, re.error) as e:
-        raise IngestError(f"{FIGURES_FILE}: needs separators, units, change_verbs, target_verbs "
-                          f"and numeric cue weights ({e})") from e
+@lru_cache(maxsize=4)
+def load_rules(path: Path = FIGURES_FILE) -> dict:
+    """figures.yml compiled: the quantity pattern, the change and target verbs, the clause
+    separators and the cue weights (every word taken literally, never as a regex)."""
+    data = read_rules(path)
+    words = {key: list(map(str, get(data, key, "texts")))
+             for key in ("units", "magnitudes", "approximate", "change_verbs", "target_verbs")}
+    words["units"].sort(key=len, reverse=True)  # 人次 before 人
+    cues = get(data, "cues", "mapping", default={})
+    for cue in cues:
+        get(cues, cue, "number", "cues")
+    either = lambda key: "|".join(map(re.escape, words[key]))
+    one_of = lambda key: f"[{re.escape(''.join(words[key]))}]"
+    quantity = (rf"(?<![\d.])(?P<number>{_NUMBER}(?:[~～至\-—]{_NUMBER})?)"
+                rf"(?P<magnitude>{one_of('magnitudes')}?)(?P<approx>{one_of('approximate')}?)"
+                rf"(?P<unit>{either('units')})")
+    return {"quantity": re.compile(quantity),
+            "change_verbs": re.compile(either("change_verbs")),
+            "target": re.compile(rf"(?:{either('target_verbs')})\D{{0,3}}?(?={_NUMBER})"),
+            "separators": re.compile(f"[{re.escape(str(get(data, 'separators', 'text')))}]"),
+            "cues": {str(k): float(v) for k, v in cues.items()},
+            "change_weight": float(get(data, "change_weight", "number", default=0))}
 
 
 def quantities(text: str) -> list[re.Match]:

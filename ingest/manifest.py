@@ -1,22 +1,12 @@
 """Read and validate corpus/sources.yml, keeping line numbers for error messages."""
 from pathlib import Path
 
-import yaml
-
 from . import IngestError
+from .rules import Mapping, mappings, read_rules, unique
+from .segment import SOURCE_KINDS
 
-KINDS = {"book", "book_cases", "article", "journal_feature", "award_page"}
 SCRIPTS = {"Simplified", "Traditional"}
 REQUIRED = ("id", "file", "title", "kind", "script")
-
-
-class _LineLoader(yaml.SafeLoader):
-    """Records the line each mapping starts on as `__line__`."""
-
-    def construct_mapping(self, node, deep=False):
-        mapping = super().construct_mapping(node, deep=deep)
-        mapping["__line__"] = node.start_mark.line + 1
-        return mapping
 
 
 def load_manifest(corpus_dir: Path) -> list[dict]:
@@ -24,42 +14,41 @@ def load_manifest(corpus_dir: Path) -> list[dict]:
     path = Path(corpus_dir) / "sources.yml"
     if not path.exists():
         raise IngestError(f"{path}: manifest not found (every corpus needs a sources.yml)")
-    try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-    except yaml.YAMLError as e:
-        raise IngestError(f"{path}: not valid YAML: {e}") from e
-    if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list):
-        raise IngestError(f"{path}: expected a top-level `sources:` list")
-    entries, seen = [], set()
-    for raw in doc["sources"]:
-        line = raw.pop("__line__", "?") if isinstance(raw, dict) else "?"
-        where = f"{path}:{line}"
-        if not isinstance(raw, dict):
-            raise IngestError(f"{where}: each source must be a mapping")
+    sources = mappings(read_rules(path), "sources", "one per corpus file")
+    entries = []
+    for i, raw in enumerate(sources):
+        where = sources.where(i)
         missing = [k for k in REQUIRED if not raw.get(k)]
         if missing:
             raise IngestError(f"{where}: source is missing {', '.join(missing)}")
-        if raw["kind"] not in KINDS:
+        kind = SOURCE_KINDS.get(str(raw["kind"]))
+        if kind is None:
             raise IngestError(
-                f"{where}: unknown kind {raw['kind']!r} (expected one of {', '.join(sorted(KINDS))})")
+                f"{where}: unknown kind {raw['kind']!r} (expected one of {', '.join(sorted(SOURCE_KINDS))})")
+        missing = [k for k in kind.needs + (("part_of",) if kind.part_of else ()) if not raw.get(k)]
+        if missing:
+            raise IngestError(f"{where}: kind {kind.name} needs {', '.join(missing)}")
         if raw["script"] not in SCRIPTS:
             raise IngestError(f"{where}: unknown script {raw['script']!r} (Simplified or Traditional)")
-        if raw["id"] in seen:
-            raise IngestError(f"{where}: duplicate source id {raw['id']!r}")
-        if raw["kind"] == "book_cases" and not raw.get("part_of"):
-            raise IngestError(f"{where}: kind book_cases needs `part_of: <book source id>`")
-        seen.add(raw["id"])
         file_path = Path(corpus_dir) / raw["file"]
         if not file_path.exists():
             raise IngestError(f"{where}: file {raw['file']!r} not found in {corpus_dir}")
-        regions = {int(k): _strip_lines(v) for k, v in _strip_lines(raw.get("case_regions") or {}).items()}
-        entries.append({**raw, "date": str(raw.get("date") or ""), "case_regions": regions,
-                        "path": file_path, "line": line})
+        entries.append({**raw, "date": str(raw.get("date") or ""), "case_regions": _case_regions(raw),
+                        "path": file_path, "line": sources.lines[i]})
+    unique(sources, "id", "source id")
     for e in entries:
-        if e["kind"] == "book_cases" and e["part_of"] not in {x["id"] for x in entries if x["kind"] == "book"}:
-            raise IngestError(f"{path}:{e['line']}: part_of {e['part_of']!r} is not a book in this manifest")
+        parent = SOURCE_KINDS[e["kind"]].part_of
+        if parent and e["part_of"] not in {x["id"] for x in entries if x["kind"] == parent}:
+            raise IngestError(f"{path}:{e['line']}: part_of {e['part_of']!r} is not a {parent} in this manifest")
     return entries
 
 
-def _strip_lines(value):
-    return {k: v for k, v in value.items() if k != "__line__"} if isinstance(value, dict) else value
+def _case_regions(raw: Mapping) -> dict[int, dict]:
+    """`case_regions`: the region (and province) of each numbered case, by case number."""
+    regions = raw.get("case_regions") or {}
+    if not isinstance(regions, dict) or not all(
+            isinstance(k, int) and isinstance(v, dict) and set(v) <= {"region", "province"}
+            for k, v in regions.items()):
+        raise IngestError(f"{raw.where('case_regions')}: case_regions must map each case number "
+                          "to its region and province ({region: ..., province: ...})")
+    return {k: dict(v) for k, v in regions.items()}

@@ -15,32 +15,32 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from kbcore.text import CJK, count_terms
 
 from . import IngestError
 from .records import passages_by_case
+from .rules import get, mappings, read_rules, unique
 
 MECHANISMS_FILE = Path(__file__).with_name("mechanisms.yml")
 TITLE_WEIGHT = 2
 _ID = re.compile(rf"^[{CJK}A-Za-z0-9]+$")
 
 
-@lru_cache(maxsize=1)
-def load_mechanisms() -> tuple[dict, ...]:
-    data = yaml.safe_load(MECHANISMS_FILE.read_text(encoding="utf-8")) or {}
-    mechanisms, seen = [], set()
-    for m in data.get("mechanisms") or []:
-        mid = str(m.get("id") or "").strip()
-        terms = [str(t).strip() for t in m.get("terms") or [] if str(t).strip()]
-        if not _ID.match(mid) or mid in seen:
-            raise IngestError(f"{MECHANISMS_FILE}: mechanism id {mid!r} is empty, not a short name, or repeated")
-        if not terms or not m.get("name_zh") or not m.get("description"):
-            raise IngestError(f"{MECHANISMS_FILE}: {mid}: needs name_zh, description and terms")
-        seen.add(mid)
-        mechanisms.append({"id": mid, "name_zh": str(m["name_zh"]), "description": str(m["description"]),
-                           "terms": tuple(dict.fromkeys(terms))})
+@lru_cache(maxsize=4)
+def load_mechanisms(path: Path = MECHANISMS_FILE) -> tuple[dict, ...]:
+    """The mechanisms of mechanisms.yml in order, each with id, name_zh, description and terms."""
+    items = mappings(read_rules(path), "mechanisms", "id, name_zh, description, terms")
+    mechanisms = []
+    for m in items:
+        mid = str(get(m, "id", "text", "mechanism")).strip()
+        if not _ID.match(mid):
+            raise IngestError(f"{m.where('id')}: mechanism id {mid!r} must be a short name "
+                              "(Chinese characters, letters, digits)")
+        what = f"mechanism {mid}"
+        mechanisms.append({"id": mid, "name_zh": str(get(m, "name_zh", "text", what)),
+                           "description": str(get(m, "description", "text", what)),
+                           "terms": tuple(dict.fromkeys(str(t).strip() for t in get(m, "terms", "texts", what)))})
+    unique(items, "id", "mechanism")
     return tuple(mechanisms)
 
 

@@ -4,58 +4,48 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from kbcore.schema import CASE_KINDS
+
 from . import IngestError
 from .classify import classify_domains, set_label_columns
+from .clean import REPAIRS_FILE, RESIDUE_FILE, clean, load_repairs, load_residue
 from .figures import figure_rows
-from .clean import clean, load_repairs
 from .keywords import keyword_rows, place_rows
 from .manifest import load_manifest
 from .mechanisms import detect_mechanisms, mechanism_rows
 from .read import read_text
-from kbcore.schema import CASE_KINDS
-
 from .records import case_rows, source_row
-from .segment.article import segment_article
-from .segment.award import segment_award
-from .segment.book import segment_book
-from .segment.journal import segment_journal
+from .segment import SOURCE_KINDS
 from .tag import chapter_domain_rows, domain_rows
 
 
 def segment(entry: dict, lines) -> list[dict]:
-    kind, path = entry["kind"], entry["path"]
+    """The documents of one source, by the segmenter of its kind."""
     if not lines:
-        raise IngestError(f"{path}: nothing left after cleaning")
-    if kind in ("book", "book_cases"):
-        return segment_book(lines, path)
-    if kind == "journal_feature":
-        return segment_journal(lines, path, entry["case_regions"])
-    if kind == "award_page":
-        return segment_award(lines, path, entry["title"])
-    return segment_article(lines, path)
+        raise IngestError(f"{entry['path']}: nothing left after cleaning")
+    return SOURCE_KINDS[entry["kind"]].segment(entry, lines)
 
 
 def ingest(corpus_dir: Path, progress: bool = True) -> tuple[dict[str, list[dict]], dict]:
     """All table rows for the corpus, and a summary of what was found and removed."""
     entries = load_manifest(corpus_dir)
-    repairs = load_repairs(corpus_dir)
+    residue = load_residue(Path(corpus_dir) / RESIDUE_FILE)
+    repairs = load_repairs(Path(corpus_dir) / REPAIRS_FILE)
     sources, segmented, removed_by_source = [], {}, {}
     for entry in tqdm(entries, desc="read+clean+segment", unit="file", disable=not progress):
         raw = read_text(entry["path"])
-        lines, removed = clean(raw, entry["file"], repairs.get(entry["file"]))
+        lines, removed = clean(raw, entry["file"], residue, repairs.get(entry["file"], ()))
         segmented[entry["id"]] = segment(entry, lines)
         removed_by_source[entry["id"]] = removed
         sources.append(source_row(entry, raw, removed))
-    books = {e["id"]: e for e in entries if e["kind"] == "book"}
-    for entry in entries:
-        if entry["kind"] == "book_cases":
-            book = segmented[entry["part_of"]]
-            segmented[entry["part_of"]] = merge_book_part(book, segmented.pop(entry["id"]), entry["path"])
+    for entry in entries:  # a part's documents join the source it is part of
+        merge = SOURCE_KINDS[entry["kind"]].merge
+        if merge:
+            segmented[entry["part_of"]] = merge(segmented[entry["part_of"]], segmented.pop(entry["id"]), entry)
     cases, passages = [], []
     for entry in tqdm([e for e in entries if e["id"] in segmented], desc="records", unit="source",
                       disable=not progress):
-        book_title = books.get(entry["id"], entry)["title"]
-        c, p = case_rows({**entry, "book_title": book_title}, segmented[entry["id"]])
+        c, p = case_rows(entry, segmented[entry["id"]])
         cases += c
         passages += p
     case_domains = chapter_domain_rows(cases) + classify_domains(cases, passages)
@@ -66,29 +56,6 @@ def ingest(corpus_dir: Path, progress: bool = True) -> tuple[dict[str, list[dict
               "case_mechanisms": case_mechanisms, "case_keywords": keyword_rows(cases, passages),
               "case_places": place_rows(cases, passages), "case_figures": figure_rows(passages)}
     return tables, summarise(tables, removed_by_source)
-
-
-def merge_book_part(book_docs: list[dict], part_docs: list[dict], path) -> list[dict]:
-    """Case text from a `book_cases` file fills the book's cases by number.
-
-    A case whose text is in both files is ambiguous: an error naming the part's file and line.
-    """
-    by_number = {d["number"]: d for d in book_docs if d["kind"] == "book_case"}
-    merged = list(book_docs)
-    for doc in part_docs:
-        if doc["kind"] != "book_case":
-            merged.append(doc)
-            continue
-        existing = by_number.get(doc["number"])
-        if existing is None:
-            merged.append(doc)
-        elif existing["blocks"] and doc["blocks"]:
-            raise IngestError(f"{path}:{doc['line']}: duplicate case number {doc['number']}: "
-                              "the book already has its text")
-        else:
-            existing.update({k: v for k, v in doc.items()
-                             if k in ("blocks", "comment_blocks") or (v and not existing.get(k))})
-    return sorted(merged, key=lambda d: (d["kind"] == "book_case", d["number"] or 0))
 
 
 def summarise(tables, removed_by_source) -> dict:

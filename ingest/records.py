@@ -7,6 +7,7 @@ Text is stored Simplified for search and display; `*_original` keeps the source 
 import hashlib
 import json
 
+from kbcore.schema import DOCUMENT_KINDS
 from kbcore.text import to_simplified
 
 from . import IngestError
@@ -28,16 +29,8 @@ def source_row(entry: dict, raw_text: str, removed: dict) -> dict:
 
 
 def case_id(source_id: str, doc: dict, seen: set) -> str:
-    if doc["kind"] == "book_case":
-        base = f"{source_id}-{doc['number']:03d}"
-    elif doc["kind"] == "journal_case":
-        base = f"{source_id}-{doc['number']}"
-    elif doc["kind"] == "preface":
-        base = f"{source_id}-preface{doc['number']}"
-    elif doc["kind"] in ("overview", "feature_intro"):
-        base = f"{source_id}-{doc['kind'].replace('_', '-')}"
-    else:
-        base = source_id
+    """The id pattern of the document's kind (kbcore.schema), made unique within the source."""
+    base = DOCUMENT_KINDS[doc["kind"]].id_pattern.format(source=source_id, number=doc["number"])
     cid, k = base, 2
     while cid in seen:  # a second essay in the same book: -overview-2
         cid, k = f"{base}-{k}", k + 1
@@ -56,8 +49,8 @@ def case_rows(source: dict, docs: list[dict]) -> tuple[list[dict], list[dict]]:
         cases.append({
             "id": cid, "source_id": source["id"], "kind": doc["kind"], "number": doc["number"],
             "title": to_simplified(doc["title"]), "title_original": doc["title"],
-            "region": doc["region"] or (source["region"] if doc["kind"] != "feature_intro" else None),
-            "province": doc["province"] or (source["province"] if doc["kind"] != "feature_intro" else None),
+            "region": doc["region"] or (source.get("region") if doc["kind"] != "feature_intro" else None),
+            "province": doc["province"] or (source.get("province") if doc["kind"] != "feature_intro" else None),
             "chapter_no": doc["chapter_no"],
             "chapter": chapter_label(doc),
             "page": doc["page"], "author": doc["author"],
@@ -107,8 +100,8 @@ def chapter_label(doc: dict) -> str | None:
 def citation(source: dict, doc: dict) -> str:
     """How a trainer or researcher cites this document."""
     title = to_simplified(doc["title"])
-    if source["kind"] in ("book", "book_cases"):
-        parts = [f"{source.get('editor') or ''}主编《{source['book_title']}》".lstrip("主编"),
+    if source["kind"] == "book":  # a book_cases part is cited as its book (its cases join it)
+        parts = [f"{source.get('editor') or ''}主编《{source['title']}》".lstrip("主编"),
                  source.get("publisher"), source.get("date")]
         if doc["chapter_no"]:
             parts.append(f"第{NUMERALS[doc['chapter_no'] - 1]}章{doc['chapter_title'] or ''}")

@@ -6,14 +6,19 @@ chapter are tagged by the classifier in ingest/classify.py.
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from .rules import get, mappings, read_rules, unique
 
 DOMAINS_FILE = Path(__file__).with_name("domains.yml")
+FIELDS = ("id", "chapter", "name_en", "description")
 
 
-@lru_cache(maxsize=1)
-def load_domains() -> tuple[dict, ...]:
-    return tuple(yaml.safe_load(DOMAINS_FILE.read_text(encoding="utf-8"))["domains"])
+@lru_cache(maxsize=4)
+def load_domains(path: Path = DOMAINS_FILE) -> tuple[dict, ...]:
+    """The domains of domains.yml in order, each with id, chapter, name_en and description."""
+    items = mappings(read_rules(path), "domains", ", ".join(FIELDS))
+    domains = [{key: str(get(d, key, "text", "domain")) for key in FIELDS} for d in items]
+    unique(items, "id", "domain")
+    return tuple(domains)
 
 
 def domain_rows() -> list[dict]:

@@ -14,16 +14,17 @@ class DocumentKind(NamedTuple):
     label: str          # how a page names it
     is_case: bool       # counted as a case (not a preface, essay or introduction)
     description: str
+    id_pattern: str     # its cases.id, from the source id and its number (public: never change one)
 
 
 DOCUMENT_KINDS = {k.id: k for k in (
-    DocumentKind("book_case", "书中案例", True, "《太仓“政社互动”100例》中的一个案例"),
-    DocumentKind("journal_case", "期刊案例", True, "期刊专题中的一个案例"),
-    DocumentKind("award_project", "获奖项目", True, "获奖项目介绍页中的项目"),
-    DocumentKind("article", "文章", True, "以一个地方的做法为主题的文章"),
-    DocumentKind("preface", "序", False, "书的序言"),
-    DocumentKind("overview", "综述", False, "书中的综述文章"),
-    DocumentKind("feature_intro", "编者按", False, "期刊专题的编者按"),
+    DocumentKind("book_case", "书中案例", True, "《太仓“政社互动”100例》中的一个案例", "{source}-{number:03d}"),
+    DocumentKind("journal_case", "期刊案例", True, "期刊专题中的一个案例", "{source}-{number}"),
+    DocumentKind("award_project", "获奖项目", True, "获奖项目介绍页中的项目", "{source}"),
+    DocumentKind("article", "文章", True, "以一个地方的做法为主题的文章", "{source}"),
+    DocumentKind("preface", "序", False, "书的序言", "{source}-preface{number}"),
+    DocumentKind("overview", "综述", False, "书中的综述文章", "{source}-overview"),
+    DocumentKind("feature_intro", "编者按", False, "期刊专题的编者按", "{source}-feature-intro"),
 )}
 CASE_KINDS = tuple(k.id for k in DOCUMENT_KINDS.values() if k.is_case)
 KIND_LABELS = {k.id: k.label for k in DOCUMENT_KINDS.values()}

@@ -5,10 +5,12 @@ import pytest
 
 from kbcore.text import normalise_width
 from ingest import IngestError
-from ingest.clean import clean
-from ingest.pipeline import ingest, merge_book_part
-from ingest.segment.book import segment_book
+from ingest.clean import RESIDUE_FILE, clean, load_residue
+from ingest.pipeline import ingest
+from ingest.segment.book import merge_book_part, segment_book
 from tests.samples import SAMPLE_CASES, add_book_text
+
+CORPUS_RESIDUE = Path(__file__).resolve().parents[1] / "corpus" / RESIDUE_FILE
 
 
 def lines_of(text):
@@ -25,14 +27,14 @@ def test_width_and_spacing_normalised_without_changing_words():
 
 def test_web_residue_is_removed_and_counted():
     text = "高级检索\n首页\n当前位置: 首页 -> 正文\n?\n正文第一段，内容完整。\n图片说明(网络配图)\n正文第二段。\n猜你喜歡\n链接一\n91香蕉高清-人人爽"
-    lines, removed = clean(text, "page.txt")
+    lines, removed = clean(text, "page.txt", load_residue(CORPUS_RESIDUE))
     assert [t for _, t in lines] == ["正文第一段，内容完整。", "正文第二段。"]
     assert removed["site_navigation"] == 3 and removed["image_caption"] == 1
     assert removed["stray_question_mark"] == 1 and removed["related_links"] == 3
 
 
 def test_line_numbers_survive_cleaning():
-    lines, _ = clean("首页\n\n第一段。\n\n第二段。", "x.txt")
+    lines, _ = clean("首页\n\n第一段。\n\n第二段。", "x.txt", load_residue(CORPUS_RESIDUE))
     assert lines == [(3, "第一段。"), (5, "第二段。")]
 
 
@@ -51,7 +53,7 @@ def test_garbled_gbk_run_is_repaired_and_losses_marked():
 
 
 def test_book_segmenter_reads_case_text_in_the_book_layout(tmp_path):
-    docs = segment_book(lines_of(SAMPLE_CASES), tmp_path / "cases.txt")
+    docs = segment_book({"path": tmp_path / "cases.txt"}, lines_of(SAMPLE_CASES))
     one, new = docs
     assert (one["number"], one["title"], one["chapter_no"]) == (1, "动迁安置工作的“放手还权”", 1)
     assert [t for _, t in one["blocks"]] == ["2010年，某镇启动动迁安置工作，村民对补偿方案有意见。",
@@ -64,7 +66,7 @@ def test_book_segmenter_reads_case_text_in_the_book_layout(tmp_path):
 def test_duplicate_case_text_is_an_error_with_line(tmp_path):
     text = SAMPLE_CASES + "\n1 动迁安置工作的“放手还权”\n\n又一段正文，重复了编号。\n"
     with pytest.raises(IngestError, match=r"cases\.txt:19: duplicate case number 1 as case text \(first at line 3\)"):
-        segment_book(lines_of(text), Path("cases.txt"))
+        segment_book({"path": Path("cases.txt")}, lines_of(text))
 
 
 def test_dropping_a_case_file_in_corpus_adds_bodies_and_new_cases(corpus_copy):
@@ -81,7 +83,7 @@ def test_dropping_a_case_file_in_corpus_adds_bodies_and_new_cases(corpus_copy):
 
 
 def test_merge_refuses_a_second_text_for_the_same_case(tmp_path):
-    docs = segment_book(lines_of(SAMPLE_CASES), tmp_path / "a.txt")
-    again = segment_book(lines_of(SAMPLE_CASES), tmp_path / "b.txt")
+    docs = segment_book({"path": tmp_path / "a.txt"}, lines_of(SAMPLE_CASES))
+    again = segment_book({"path": tmp_path / "b.txt"}, lines_of(SAMPLE_CASES))
     with pytest.raises(IngestError, match=r"b\.txt:3: duplicate case number 1"):
-        merge_book_part(docs, again, tmp_path / "b.txt")
+        merge_book_part(docs, again, {"path": tmp_path / "b.txt"})

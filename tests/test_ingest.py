@@ -6,6 +6,9 @@ import sqlite_utils
 
 from casekb.build import build
 from ingest.pipeline import ingest
+from ingest.records import case_id, case_rows
+from ingest.segment.documents import document
+from kbcore.schema import DOCUMENT_KINDS
 
 SPAM = ["91香蕉", "人人爽", "猜你喜", "网络配图", "網絡配圖", "高级检索", "当前位置"]
 
@@ -148,3 +151,20 @@ def test_rebuild_gives_same_ids_and_rows(tmp_path):
     dump = lambda p: [tuple(r) for t in ("cases", "passages", "case_domains")
                       for r in sqlite3.connect(p).execute(f"select * from {t} order by 1, 2")]
     assert dump(tmp_path / "one.db") == dump(tmp_path / "two.db")
+
+
+def test_case_ids_follow_the_pattern_of_their_document_kind():
+    docs = [document("book_case", "", 1, number=7), document("journal_case", "", 1, number=3),
+            document("preface", "", 1, number=2), document("overview", "", 1), document("overview", "", 1),
+            document("feature_intro", "", 1), document("award_project", "", 1), document("article", "", 1)]
+    seen = set()
+    assert [case_id("src", d, seen) for d in docs] == [
+        "src-007", "src-3", "src-preface2", "src-overview", "src-overview-2", "src-feature-intro", "src", "src-2"]
+    assert {d["kind"] for d in docs} == set(DOCUMENT_KINDS)
+
+
+def test_a_source_without_region_or_province_gives_cases_without_them():
+    doc = document("article", "标题", 1, blocks=[(None, "正文。")])
+    (case,), (passage,) = case_rows({"id": "s", "kind": "article", "title": "标题", "file": "s.txt"}, [doc])
+    assert (case["id"], case["region"], case["province"], case["citation"]) == ("s", None, None, "《标题》")
+    assert passage["text"] == "正文。"

@@ -1,32 +1,30 @@
-"""Split a cleaned source into documents: cases, prefaces, essays, feature introductions.
+"""Segmenters by source kind: how a source of each `kind` in sources.yml becomes documents.
 
-Every segmenter takes cleaned (line number, text) pairs and returns plain dicts:
-kind, number, title, chapter_no, chapter_title, page, author, region, province,
-blocks [(section, text)], comment_blocks [(section, text)] and line.
+A segmenter is `segment(entry, lines) -> list[dict]`: the manifest entry (path, title,
+case_regions, ...) and the cleaned (line number, text) pairs in, documents
+(segment/documents.py) out. SOURCE_KINDS is the one list of source kinds: the manifest
+accepts exactly these, and checks the fields each one needs.
 """
-import re
+from typing import Callable, NamedTuple
 
-TERMINAL = tuple("。！？；：”」）…:;")
-
-
-def document(kind, title, line, **fields):
-    return {"kind": kind, "title": title, "line": line, "number": None, "chapter_no": None,
-            "chapter_title": None,
-            "page": None, "author": None, "region": None, "province": None,
-            "blocks": [], "comment_blocks": [], **fields}
+from .article import segment_article
+from .award import segment_award
+from .book import merge_book_part, segment_book
+from .journal import segment_journal
 
 
-def is_heading(text: str, max_len: int = 30) -> bool:
-    """A short line without sentence punctuation: a section heading, not prose."""
-    return len(text) <= max_len and not text.endswith(TERMINAL) and not re.search(r"[。！？，,]", text)
+class SourceKind(NamedTuple):
+    name: str
+    segment: Callable[[dict, list], list[dict]]
+    needs: tuple[str, ...] = ()   # manifest fields a source of this kind must have
+    part_of: str | None = None    # its documents join the source of this kind its `part_of:` names,
+    merge: Callable | None = None  # by merge(that source's documents, these, entry) -> documents
 
 
-def sectioned(lines) -> list[tuple[str | None, str]]:
-    """Paragraphs with the heading they stand under; headings become block boundaries."""
-    blocks, section = [], None
-    for _, text in lines:
-        if is_heading(text):
-            section = text
-        else:
-            blocks.append((section, text))
-    return blocks
+SOURCE_KINDS = {k.name: k for k in (
+    SourceKind("book", segment_book),
+    SourceKind("book_cases", segment_book, part_of="book", merge=merge_book_part),
+    SourceKind("journal_feature", segment_journal, needs=("case_regions",)),
+    SourceKind("award_page", segment_award),
+    SourceKind("article", segment_article),
+)}

@@ -1,7 +1,7 @@
 """A single article: the first line is its title, the rest one case (short lines are headings)."""
-from . import document, sectioned
+from .documents import document, sectioned
 
 
-def segment_article(lines, path) -> list[dict]:
+def segment_article(entry, lines) -> list[dict]:
     (line, title), body = lines[0], lines[1:]
     return [document("article", title, line, blocks=sectioned(body))]

@@ -2,16 +2,16 @@
 (项目主要内容, 项目动因和背景, 项目意义, ...) become passage boundaries."""
 import re
 
-from . import document, sectioned
+from .documents import document, sectioned
 
 TITLE = re.compile(r"^【[^】]+】\s*(.+)$")
 LABELLED = re.compile(r"^(颁奖词|项目介绍)[:：]\s*(.+)$")
 METADATA = re.compile(r"^(信息来源|申报单位|获奖项目)[:：]|获奖项目展示$")
 
 
-def segment_award(lines, path, title: str) -> list[dict]:
+def segment_award(entry, lines) -> list[dict]:
     heading = next(((n, m.group(1)) for n, t in lines if (m := TITLE.match(t))), None)
-    line, case_title = heading or (lines[0][0], title)
+    line, case_title = heading or (lines[0][0], entry["title"])
     blocks, rest = [], []
     for n, text in lines:
         if TITLE.match(text) or METADATA.search(text):

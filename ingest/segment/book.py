@@ -6,17 +6,21 @@ Only the contents survive for cases 1-66; case text for any case can be added la
 """
 import re
 
+from kbcore import words
 from kbcore.text import CJK
 
 from .. import IngestError
-from . import document, is_heading
+from .documents import document, is_heading
 
 NUMERALS = "一二三四五六七八九十"
 CHAPTER = re.compile(rf"^([{NUMERALS}]{{1,2}})\s*(“政社互动”与\S+?)(?:\s*/\s*(\d+))?$")
 # "- 9 浏河镇313路公交线路的开通 / 21" (layout spaces after the number may be gone)
 TOC_CASE = re.compile(r"^-?\s*(\d{1,3})(?:\s+|(?=[^\d\s]))(\S.*?)\s*/\s*(\d+)$")
-# "9 浏河镇313路公交线路的开通", "案例9：..." but not "2013年以来" or "3个阶段"
-BODY_CASE = re.compile(r"^(?:案例\s*)?(\d{1,3})(?:[\s、.．:：]+|(?=[^\d\s年月日个项%]))(\S.{0,39})$")
+# "9 浏河镇313路公交线路的开通", "案例9：...", "25项目意义", but not "2013年以来" or "3个阶段"
+BODY_CASE = re.compile(r"^(?:案例\s*)?(\d{1,3})(?:[\s、.．:：]+|(?=[^\d\s%]))(\S.{0,39})$")
+# Cleaning removes the layout space in "25 项目意义", so a title glued to its number may start
+# with a counter; it is a quantity ("3个阶段", "10年来") when the counter stands alone as a word.
+COUNTERS = "年月日个项"
 PREFACE = re.compile(rf"^序([{NUMERALS}])$")
 ATTRIBUTION = re.compile(rf"^[(（]([{CJK}]{{2,4}})[:：](.+)[)）]$")
 AUTHOR = re.compile(rf"^[{CJK}]{{2,4}}$")
@@ -27,13 +31,14 @@ def chapter_number(numeral: str) -> int:
     return NUMERALS.index(numeral[-1]) + 1 + (10 if len(numeral) == 2 else 0)
 
 
-def segment_book(lines, path) -> list[dict]:
+def segment_book(entry, lines) -> list[dict]:
     """Documents of a book file: prefaces/essays, and one entry per case number.
 
     A case entry comes from the table of contents (title, chapter, page) and/or from
     case text (title, body, comment). A number seen twice in the contents, or twice
     as case text, is an error naming the file and line.
     """
+    path = entry["path"]
     docs, toc, bodies = [], {}, {}
     current, chapter, in_toc = None, None, False
     cases_allowed = not any(text == "目录" for _, text in lines)  # case text follows the contents
@@ -63,8 +68,8 @@ def segment_book(lines, path) -> list[dict]:
             if m.group(1):
                 current["comment_blocks"].append((None, m.group(1)))
             continue
-        if cases_allowed and not in_toc and (m := BODY_CASE.match(text)) and _is_title(m.group(2)):
-            current = document("book_case", m.group(2), n, number=int(m.group(1)),
+        if cases_allowed and not in_toc and (heading := _case_heading(text)):
+            current = document("book_case", heading[1], n, number=heading[0],
                                chapter_no=chapter and chapter["no"], chapter_title=chapter and chapter["title"])
             _add_unique(bodies, current["number"], path, n, "as case text", current)
             continue
@@ -90,8 +95,15 @@ def segment_book(lines, path) -> list[dict]:
     return docs + _merge_cases(toc, bodies)
 
 
-def _is_title(text: str) -> bool:
-    return len(text) <= 40 and not re.search(r"[。！？，,；;：:]", text)
+def _case_heading(text: str) -> tuple[int, str] | None:
+    """(number, title) when the line starts a case: a number, then a short unpunctuated title."""
+    m = BODY_CASE.match(text)
+    if not m or re.search(r"[。！？，,；;：:]", m.group(2)):
+        return None
+    title = m.group(2)
+    if m.end(1) == m.start(2) and title[0] in COUNTERS and words.cut(title)[0] == title[0]:
+        return None  # "3个阶段" counts something; in "25项目意义", 项目 is a word
+    return int(m.group(1)), title
 
 
 def _add_unique(seen, number, path, line, where, entry):
@@ -112,3 +124,26 @@ def _merge_cases(toc, bodies) -> list[dict]:
             chapter_title=entry.get("chapter_title") or text.get("chapter_title"),
             blocks=text.get("blocks", []), comment_blocks=text.get("comment_blocks", [])))
     return cases
+
+
+def merge_book_part(book_docs: list[dict], part_docs: list[dict], entry: dict) -> list[dict]:
+    """Case text from a `book_cases` file fills the book's cases by number.
+
+    A case whose text is in both files is ambiguous: an error naming the part's file and line.
+    """
+    by_number = {d["number"]: d for d in book_docs if d["kind"] == "book_case"}
+    merged = list(book_docs)
+    for doc in part_docs:
+        if doc["kind"] != "book_case":
+            merged.append(doc)
+            continue
+        existing = by_number.get(doc["number"])
+        if existing is None:
+            merged.append(doc)
+        elif existing["blocks"] and doc["blocks"]:
+            raise IngestError(f"{entry['path']}:{doc['line']}: duplicate case number {doc['number']}: "
+                              "the book already has its text")
+        else:
+            existing.update({k: v for k, v in doc.items()
+                             if k in ("blocks", "comment_blocks") or (v and not existing.get(k))})
+    return sorted(merged, key=lambda d: (d["kind"] == "book_case", d["number"] or 0))

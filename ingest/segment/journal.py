@@ -5,12 +5,13 @@ is metadata, not content, and is left out.
 """
 import re
 
-from . import document, sectioned
+from .documents import document, sectioned
 
 CASE = re.compile(r"^案例\s*(\d{1,2})\s*[:：]\s*(.+)$")
 
 
-def segment_journal(lines, path, regions: dict) -> list[dict]:
+def segment_journal(entry, lines) -> list[dict]:
+    """The introduction and the numbered cases, each with its region from `case_regions`."""
     starts = [i for i, (_, text) in enumerate(lines) if CASE.match(text)]
     docs = []
     if starts:
@@ -23,5 +24,5 @@ def segment_journal(lines, path, regions: dict) -> list[dict]:
         number = int(m.group(1))
         body = lines[start + 1: starts[k + 1] if k + 1 < len(starts) else len(lines)]
         docs.append(document("journal_case", m.group(2), n, number=number,
-                             blocks=sectioned(body), **regions.get(number, {})))
+                             blocks=sectioned(body), **entry["case_regions"].get(number, {})))
     return docs
