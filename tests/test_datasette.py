@@ -1,5 +1,6 @@
 """The published site through Datasette's test client: pages, API, similar cases, SQL functions."""
 import json
+import re
 
 import pytest
 
@@ -144,3 +145,38 @@ async def test_mechanism_pages_list_cases_with_evidence(ds):
     assert evidence and all(f"#{pid}" in page.text for pid in evidence)
     missing = await ds.client.get("/-/mechanisms/<img src=x onerror=alert(1)>")
     assert missing.status_code == 404 and "<img src=x" not in missing.text
+
+
+async def test_mechanisms_count_real_cases_and_list_other_documents_apart(ds):
+    db = ds.get_database("casekb")
+    real, documents = (await db.execute(
+        "select count(r.id), count(*) - count(r.id) from case_mechanisms cm "
+        "left join real_cases r on r.id = cm.case_id where cm.mechanism = '社区减负'")).first()
+    assert (real, documents) == (4, 2)  # the overview's count; a preface and an essay also name it
+    index = (await ds.client.get("/-/mechanisms")).text
+    row = re.search(r'<tr><td><a href="/-/mechanisms/[^"]+">社区减负</a></td>.*?</tr>', index, re.S).group(0)
+    assert "<td>4（另有 2 篇文献）</td>" in row
+    page = (await ds.client.get("/-/mechanisms/社区减负")).text
+    assert "4 个案例，另有 2 篇序言、综述等文献用到这一机制" in page
+    cases, others = page.split("<h2>提到这一机制的文献</h2>")
+    assert "/casekb/cases/mca2015-03-2" in cases and "/casekb/cases/taicang-practice" in cases
+    assert "taicang100-preface1" not in cases and 'href="/casekb/cases/taicang100-preface1"' in others
+    assert "太仓市 · 序 · 匹配词" in others and "太仓市 · 综述 · 匹配词" in others
+    search = (await ds.client.get("/-/search", params={"q": "社区减负"})).text
+    assert "</a>”有 4 个案例，另有 2 篇序言、综述等文献 · " in search
+
+
+@pytest.mark.parametrize("path", ["/-/search?q=垃圾", "/-/mechanisms", "/-/mechanisms/网格化", "/-/overview",
+                                  "/-/compare?cases=mca2015-03-2,mca2015-03-1", "/casekb/cases/mca2015-03-2"])
+async def test_pages_are_styled_by_the_one_shared_stylesheet(ds, path):
+    page = (await ds.client.get(path)).text
+    assert page.count('<link rel="stylesheet" href="/-/static-plugins/casekb/casekb.css">') == 1
+    assert not re.search(r"<style>[^<]*\.casekb", page)  # no copied rules left in the templates
+    css = await ds.client.get("/-/static-plugins/casekb/casekb.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert ".casekb-error {" in css.text and ".casekb-pack a {" in css.text
+
+
+async def test_other_pages_do_not_load_the_stylesheet_nor_the_case_layout(ds):
+    page = (await ds.client.get("/casekb/sources/mca2015-03")).text
+    assert "casekb.css" not in page and "This data as" in page and "casekb-case" not in page

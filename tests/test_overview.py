@@ -146,7 +146,8 @@ async def test_page_shows_charts_tables_and_no_external_script(ds, charts):
     assert page.count("<summary>数据表</summary>") == 5
     assert "共收录 <strong>76</strong> 个案例" in page and "<strong>34</strong> 个缺失" in page
     assert not re.search(r"<script[^>]*\bsrc=", page)
-    assert "@media print" in page
+    stylesheet = re.search(r'<link rel="stylesheet" href="(/-/static-plugins/casekb/[^"]+\.css)">', page).group(1)
+    assert ".casekb-overview-page header" in (await ds.client.get(stylesheet)).text  # the print layout
     assert 'href="/-/mechanisms/%E7%A4%BE%E5%8C%BA%E5%87%8F%E8%B4%9F"' in page  # 社区减负
 
 

@@ -1,5 +1,5 @@
 """/-/overview: the charts page. Numbers and SVG come from reports.overview; this module only
-picks the database, turns table-cell filters into Datasette links and renders the template."""
+turns table-cell filters into Datasette links and renders the template."""
 from urllib.parse import quote, urlencode
 
 from datasette.utils.asgi import Response
@@ -7,7 +7,11 @@ from datasette.utils.asgi import Response
 from kbcore.schema import CASE_KINDS
 from reports.overview import overview, overview_charts
 
-from .web import db_name, mechanism_url
+from .access import route
+from .web import mechanism_url
+
+# The real_cases and coverage views count; the tables behind them are read too.
+READS = ("cases", "real_cases", "coverage", "sources", "domains", "case_domains", "mechanisms", "case_mechanisms")
 
 # cell filter -> cases-table query argument (domains and mechanisms are JSON arrays in `cases`)
 FILTER_ARGS = {"domain": "domains__arraycontains", "mechanism": "mechanisms__arraycontains",
@@ -24,9 +28,10 @@ def _href(datasette, database: str, filters: dict) -> str:
     return datasette.urls.table(database, "cases") + "?" + urlencode(args, quote_via=quote)
 
 
-async def overview_page(datasette, request):
+@route(READS)
+async def overview_page(datasette, request, base):
     """Coverage, domains, regions and mechanisms of the case base, as charts with their data tables."""
-    name = db_name(datasette)
+    name = base.database
     data = await datasette.databases[name].execute_fn(overview)
     charts = overview_charts(data)
     for chart in charts:

@@ -1,4 +1,5 @@
-"""What the plugin's routes share: which database, the links between its pages, the `limit`
+"""What the plugin's routes share: its settings, the links between its pages (all built with
+datasette.urls, so they hold under base_url), how many cases a list holds, the `limit`
 parameter and escaped JSON answers, so every page builds them the same way."""
 import json
 from urllib.parse import quote, urlencode
@@ -6,16 +7,32 @@ from urllib.parse import quote, urlencode
 from datasette.utils.asgi import Response
 
 from kbcore.limits import DEFAULT_RESULTS, MAX_RESULTS
+from kbcore.schema import OTHER_DOCUMENTS_LABEL, is_case
 from reports.export import FORMATS
 from reports.selection import SelectionError
 
+PLUGIN = "casekb"  # the distribution's name: its metadata key and its /-/static-plugins/ folder
+STYLESHEET = "casekb.css"
+
 
 def config(datasette) -> dict:
-    return datasette.plugin_config("casekb") or {}
+    return datasette.plugin_config(PLUGIN) or {}
 
 
-def db_name(datasette) -> str:
-    return config(datasette).get("database", "casekb")
+def stylesheet_url(datasette) -> str:
+    return datasette.urls.static_plugins(PLUGIN, STYLESHEET)
+
+
+def case_count(cases: int, documents: int = 0) -> str:
+    """'4 个案例', or '4 个案例，另有 2 篇序言、综述等文献': other documents are never counted as cases."""
+    return f"{cases} 个案例" + (f"，另有 {documents} 篇{OTHER_DOCUMENTS_LABEL}" if documents else "")
+
+
+def count_kinds(kinds) -> str:
+    """case_count() of a list of documents, by their kinds."""
+    kinds = list(kinds)
+    cases = sum(map(is_case, kinds))
+    return case_count(cases, len(kinds) - cases)
 
 
 def mechanism_url(datasette, mechanism: str) -> str:

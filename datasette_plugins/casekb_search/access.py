@@ -1,0 +1,42 @@
+"""Who may see what: every casekb route and menu link asks Datasette, for each table it reads,
+view-table, then view-database, then view-instance (the cascade Datasette's own table and row
+pages use), so an `allow` block in metadata closes the plugin's pages as it closes the tables."""
+from datasette import Forbidden
+from datasette.utils.asgi import NotFound
+
+from .casebase import CaseBase, current
+from .web import json_response
+
+FORBIDDEN = "无权查看案例库 (you do not have permission to view the case base)"
+
+
+async def can_read(datasette, actor, database: str, tables) -> bool:
+    for table in tables:
+        visible, _ = await datasette.check_visibility(actor, permissions=[
+            ("view-table", (database, table)), ("view-database", database), "view-instance"])
+        if not visible:
+            return False
+    return True
+
+
+def route(reads: tuple[str, ...], json: bool = False):
+    """A route handler `handler(datasette, request, base)` run only when the case base is served and
+    the actor may read `reads`; otherwise 404 or 403 (a JSON body with `error` when json=True).
+    The view keeps `reads`, so a menu link can ask the same question."""
+    def wrap(handler):
+        async def view(datasette, request):
+            base: CaseBase = current(datasette)
+            if base.database is None:
+                return _refuse(NotFound(base.error), 404, json)
+            if not await can_read(datasette, request.actor, base.database, reads):
+                return _refuse(Forbidden(FORBIDDEN), 403, json)
+            return await handler(datasette, request, base)
+        view.reads = reads
+        return view
+    return wrap
+
+
+def _refuse(exception: Exception, status: int, json: bool):
+    if json:
+        return json_response({"error": exception.args[0]}, status=status)
+    raise exception  # Datasette renders its own error page

@@ -1,0 +1,43 @@
+"""/-/mechanisms (every mechanism, how many cases use it) and /-/mechanisms/<id> (its cases,
+each with the passages that prove it, terms marked). The records come from reports.mechanisms;
+this module adds links and lays them out."""
+from urllib.parse import unquote
+
+from datasette.utils.asgi import Response
+
+from index.search import highlight
+from reports.mechanisms import mechanism_detail, mechanism_list
+
+from .access import route
+from .web import case_count, compare_url, mechanism_url, pack_links
+
+READS = ("mechanisms", "case_mechanisms", "cases", "passages")
+
+
+@route(READS)
+async def mechanisms_page(datasette, request, base):
+    mechanisms = [{**m, "url": mechanism_url(datasette, m["id"])}
+                  for m in await datasette.databases[base.database].execute_fn(mechanism_list)]
+    return Response.html(await datasette.render_template(
+        "casekb_mechanisms.html", {"mechanisms": mechanisms, "database": base.database}, request=request))
+
+
+@route(READS)
+async def mechanism_page(datasette, request, base):
+    mechanism = unquote(request.url_vars["mechanism"])
+    detail = await datasette.databases[base.database].execute_fn(lambda conn: mechanism_detail(conn, mechanism))
+    if detail is None:
+        return Response.html(await datasette.render_template(
+            "casekb_mechanisms.html", {"mechanisms": [], "database": base.database,
+                                        "error": f"没有名为“{mechanism}”的治理机制"}, request=request), status=404)
+    for entry in detail["cases"] + detail["documents"]:
+        url = datasette.urls.row(base.database, "cases", entry["id"])
+        entry["url"] = url
+        entry["evidence"] = [{"id": p["id"], "html": highlight(p["text"], entry["terms"]), "url": f"{url}#{p['id']}"}
+                             for p in entry["evidence"]]
+    return Response.html(await datasette.render_template(
+        "casekb_mechanism.html",
+        {**detail, "database": base.database, "count": case_count(len(detail["cases"]), len(detail["documents"])),
+         "search_url": datasette.urls.path("/-/search"), "compare_url": compare_url(datasette, mechanism=mechanism),
+         "pack_links": pack_links(datasette, mechanism=mechanism), "all_url": datasette.urls.path("/-/mechanisms")},
+        request=request))
