@@ -1,42 +1,64 @@
-"""p50/p95 latency of /-/search.json over loopback HTTP, against a server this script starts.
+"""p50/p95 latency of /-/search.json over loopback HTTP, against a server this script starts, one request
+at a time: first for queries the server has never seen (each dev query with one of a few suffixes, so
+the query-vector cache cannot help), then for queries asked before (the back button, the next page, a
+pack made from a search: the cache answers the encoder's part).
 
-Usage: python bench/search_latency.py [--db data/casekb.db] [--rounds 5]
-Goal: p95 <= 50 ms on 2 cores.
+Usage: python bench/search_latency.py [--db data/casekb.db] [--variants 5] [--rounds 3]
+Goal: p95 <= 30 ms on 2 cores, for first-seen queries.
 """
 import argparse
 import statistics
+import sys
 import time
 from pathlib import Path
 
 import httpx
 import yaml
 
-from casekb.serve import running_server
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from casekb.serve import running_server  # noqa: E402
+
+GOAL_MS = 30
+SUFFIXES = ("", " 怎么办", " 经验", " 做法", " 案例", " 办法", " 问题", " 措施")  # distinct texts, same intent
+
+
+def timed(client, url, queries) -> list[float]:
+    times = []
+    for q in queries:
+        start = time.perf_counter()
+        r = client.get(url, params={"q": q, "limit": 10})
+        times.append((time.perf_counter() - start) * 1000)
+        assert r.status_code == 200, r.text
+    return sorted(times)
+
+
+def line(name: str, times: list[float]) -> str:
+    p = lambda q: times[min(len(times) - 1, int(q * len(times)))]  # noqa: E731
+    return (f"{name:<12} {len(times):>4} requests   p50 {p(0.50):5.1f} ms   p95 {p(0.95):5.1f} ms   "
+            f"max {times[-1]:5.1f} ms   mean {statistics.mean(times):5.1f} ms")
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, default=ROOT / "data/casekb.db")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--variants", type=int, default=5, help="suffixes per dev query for first-seen queries")
+    parser.add_argument("--rounds", type=int, default=3, help="times the dev queries are asked again")
     args = parser.parse_args()
-    queries = [q["q"] for q in yaml.safe_load((ROOT / "bench/dev_queries.yml").read_text("utf-8"))["queries"]]
+    dev = [q["q"] for q in yaml.safe_load((ROOT / "bench/dev_queries.yml").read_text("utf-8"))["queries"]]
+    first_seen = [q + s for s in SUFFIXES[:args.variants] for q in dev]
+    assert len(set(first_seen)) == len(first_seen)
     with running_server(args.db, ROOT / "metadata.yml", timeout=60) as base, httpx.Client(timeout=10) as client:
         url = f"{base}/-/search.json"
-        client.get(url, params={"q": "社区"})  # warm-up, not timed
-        times = []
-        for _ in range(args.rounds):
-            for q in queries:
-                start = time.perf_counter()
-                r = client.get(url, params={"q": q, "limit": 10})
-                times.append((time.perf_counter() - start) * 1000)
-                assert r.status_code == 200, r.text
-    times.sort()
-    p = lambda q: times[min(len(times) - 1, int(q * len(times)))]
-    print(f"/-/search.json over loopback: {len(times)} requests ({len(queries)} dev queries x {args.rounds})")
-    print(f"p50 {p(0.50):.1f} ms   p95 {p(0.95):.1f} ms   max {times[-1]:.1f} ms   mean {statistics.mean(times):.1f} ms")
-    print(f"goal p95 <= 50 ms: {'met' if p(0.95) <= 50 else 'NOT met'}")
+        client.get(url, params={"q": "热身查询"})  # warm-up, not timed (not a dev query)
+        fresh = timed(client, url, first_seen)
+        again = timed(client, url, [q for _ in range(args.rounds) for q in dev])
+    print(f"/-/search.json over loopback, one request at a time ({args.db.name}):")
+    print(line("first seen", fresh))
+    print(line("repeated", again))
+    p95 = fresh[min(len(fresh) - 1, int(0.95 * len(fresh)))]
+    print(f"goal p95 <= {GOAL_MS} ms for first-seen queries: {'met' if p95 <= GOAL_MS else 'NOT met'}")
 
 
 if __name__ == "__main__":

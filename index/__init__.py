@@ -1,1 +1,2 @@
-"""Embedding, FAISS and FTS indexes over the ingested passages, and hybrid search."""
+"""FTS indexes, embeddings stored in the database, an in-memory FAISS index, and hybrid search
+(index.search is the facade the rest of casekb uses)."""

