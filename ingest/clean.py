@@ -4,6 +4,14 @@ The residue and the repairs are rules about particular sources, so they live bes
 in the corpus folder (residue.yml, repairs.yml); a corpus without such a file has none.
 Every rule counts what it removed, so the build summary can show it per source.
 The result keeps one paragraph (or heading, or table-of-contents entry) per line.
+
+Control characters (NUL, U+0001, ESC, DEL, form feed ...; not newline or tab) are removed before
+any rule runs and counted as `control_characters`. They are removed rather than refused: they
+come from conversions and scrapes, carry no text, are invisible in an editor, and a NUL cuts
+the text short wherever SQLite or a C library reads it (`length()`, FTS, the site), so a
+passage silently lost its end. Refusing would stop a build over a byte the operator can
+neither see nor needs; removing keeps every passage whole, and the count in the build
+summary (and sources.residue_removed) says it happened.
 """
 import re
 from collections import Counter
@@ -14,6 +22,7 @@ from kbcore.text import normalise_width
 
 from . import IngestError
 from .rules import Mapping, get, read_rules
+from .segment.multicase import CASE_HEADING
 
 RESIDUE_FILE = "residue.yml"
 REPAIRS_FILE = "repairs.yml"
@@ -84,6 +93,7 @@ def clean(text: str, name: str, residue: Residue = Residue({}, {}),
     Line numbers survive cleaning so that later errors can point into the file.
     """
     removed = Counter()
+    text = _drop_control_characters(text, removed)
     numbered = [(n, line.strip()) for n, line in enumerate(text.split("\n"), 1)]
     numbered = _truncate_trailers(numbered, residue.truncate_at, removed)
     numbered = _drop_residue_lines(numbered, residue.drop_lines, removed)
@@ -92,6 +102,17 @@ def clean(text: str, name: str, residue: Residue = Residue({}, {}),
         numbered = _apply_move(numbered, move, name, removed)
     numbered = _join_broken_paragraphs(numbered, removed)
     return [(n, normalise_width(line)) for n, line in numbered], removed
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode category Cc, less newline and tab
+
+
+def _drop_control_characters(text: str, removed: Counter) -> str:
+    """The text without C0/C1 control characters other than newline and tab (lines keep their numbers)."""
+    text, count = _CONTROL.subn("", text)
+    if count:
+        removed["control_characters"] += count
+    return text
 
 
 def _truncate_trailers(lines, rules, removed):
@@ -186,7 +207,9 @@ def _join_broken_paragraphs(lines, removed):
 
 
 def _is_prose(line: str) -> bool:
-    return len(line) >= 30 or bool(re.search(r"[，,]", line))
+    """A line that may run on into the next one; a case heading (案例1：以党建引领，推动…) never does,
+    whatever its length or commas."""
+    return (len(line) >= 30 or bool(re.search(r"[，,]", line))) and not CASE_HEADING.match(line)
 
 
 def _is_heading(line: str) -> bool:

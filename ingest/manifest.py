@@ -1,17 +1,28 @@
-"""Read and validate corpus/sources.yml, keeping line numbers for error messages."""
+"""Read and validate corpus/sources.yml, keeping line numbers for error messages.
+
+A `file:` must name a regular file inside the corpus folder once every symlink is resolved:
+the build publishes what it reads, so `../../etc/passwd`, an absolute path or a symlink out of
+the folder would publish a file of the machine. A `date:` must be YYYY, YYYY-MM or YYYY-MM-DD
+(a real date); it is cited, so `date: yesterday` is refused rather than printed.
+"""
+import datetime
+import hashlib
+import re
 from pathlib import Path
 
 from . import IngestError
+from .clean import REPAIRS_FILE, RESIDUE_FILE
 from .rules import Mapping, mappings, read_rules, unique
 from .segment import SOURCE_KINDS
 
 SCRIPTS = {"Simplified", "Traditional"}
 REQUIRED = ("id", "file", "title", "kind", "script")
+MANIFEST = "sources.yml"
 
 
 def load_manifest(corpus_dir: Path) -> list[dict]:
     """Source entries as plain dicts, each with `path` and `line`; raises IngestError."""
-    path = Path(corpus_dir) / "sources.yml"
+    path = Path(corpus_dir) / MANIFEST
     if not path.exists():
         raise IngestError(f"{path}: manifest not found (every corpus needs a sources.yml)")
     sources = mappings(read_rules(path), "sources", "one per corpus file")
@@ -30,17 +41,72 @@ def load_manifest(corpus_dir: Path) -> list[dict]:
             raise IngestError(f"{where}: kind {kind.name} needs {', '.join(missing)}")
         if raw["script"] not in SCRIPTS:
             raise IngestError(f"{where}: unknown script {raw['script']!r} (Simplified or Traditional)")
-        file_path = Path(corpus_dir) / raw["file"]
-        if not file_path.exists():
-            raise IngestError(f"{where}: file {raw['file']!r} not found in {corpus_dir}")
-        entries.append({**raw, "date": str(raw.get("date") or ""), "case_regions": _case_regions(raw),
-                        "path": file_path, "line": sources.lines[i]})
+        entries.append({**raw, "date": _date(raw), "case_regions": _case_regions(raw),
+                        "path": _corpus_file(corpus_dir, raw), "line": sources.lines[i]})
     unique(sources, "id", "source id")
     for e in entries:
         parent = SOURCE_KINDS[e["kind"]].part_of
         if parent and e["part_of"] not in {x["id"] for x in entries if x["kind"] == parent}:
             raise IngestError(f"{path}:{e['line']}: part_of {e['part_of']!r} is not a {parent} in this manifest")
     return entries
+
+
+def _corpus_file(corpus_dir: Path, raw: Mapping) -> Path:
+    """The path of the entry's `file`, which must resolve to a regular file inside corpus_dir."""
+    name, where = str(raw["file"]), raw.where("file")
+    path = Path(corpus_dir) / name
+    if Path(name).is_absolute():
+        raise IngestError(f"{where}: file {name!r} is outside the corpus folder {corpus_dir} "
+                          "(give a path relative to it)")
+    try:
+        real, root = path.resolve(strict=True), Path(corpus_dir).resolve(strict=True)
+    except FileNotFoundError:
+        raise IngestError(f"{where}: file {name!r} not found in {corpus_dir}") from None
+    except (OSError, RuntimeError) as e:  # a symlink loop, a name too long
+        raise IngestError(f"{where}: file {name!r} cannot be opened: {e}") from None
+    if not real.is_relative_to(root):
+        raise IngestError(f"{where}: file {name!r} is outside the corpus folder {corpus_dir} "
+                          f"(it resolves to {real}); copy the file into the folder instead")
+    if not real.is_file():
+        raise IngestError(f"{where}: file {name!r} is not a regular file")
+    return path
+
+
+DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+DATE_FORMATS = {4: "%Y", 7: "%Y-%m", 10: "%Y-%m-%d"}
+
+
+def _date(raw: Mapping) -> str:
+    """The `date` as written ("" if there is none). YAML reads 2016-12-14 as a date and 2011 as a
+    number; anything but YYYY, YYYY-MM or YYYY-MM-DD naming a real date is refused."""
+    value = raw.get("date")
+    if value is None or value == "":
+        return ""
+    if type(value) is datetime.date:
+        return value.isoformat()
+    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    try:
+        if DATE.fullmatch(text) and datetime.datetime.strptime(text, DATE_FORMATS[len(text)]):
+            return text
+    except ValueError:
+        pass
+    raise IngestError(f"{raw.where('date')}: date {value!r} is not a date: expected YYYY, YYYY-MM or "
+                      "YYYY-MM-DD (e.g. 2015, 2015-03 or 2015-03-14)")
+
+
+def corpus_checksum(corpus_dir: Path) -> str:
+    """sha256 over what a build reads from the corpus folder: the manifest, the rule files beside
+    it and every source file it names, each as its name, its length and its bytes (manifest order).
+    Files the manifest does not name do not count."""
+    digest = hashlib.sha256()
+    files = [(name, Path(corpus_dir) / name) for name in (MANIFEST, RESIDUE_FILE, REPAIRS_FILE)
+             if (Path(corpus_dir) / name).exists()]
+    files += [(str(e["file"]), e["path"]) for e in load_manifest(corpus_dir)]
+    for name, path in files:
+        data = Path(path).read_bytes()
+        digest.update(f"{name}\0{len(data)}\0".encode("utf-8"))
+        digest.update(data)
+    return digest.hexdigest()
 
 
 def _case_regions(raw: Mapping) -> dict[int, dict]:

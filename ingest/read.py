@@ -1,12 +1,22 @@
 """Read a source file as text: UTF-8 (with or without BOM) or GB18030/GBK, any newline style."""
+import os
 from pathlib import Path
+
+from kbcore.limits import MAX_SOURCE_BYTES
 
 from . import IngestError
 
 
 def read_text(path: Path) -> str:
-    """Decoded text with LF newlines; refuses empty or undecodable files, naming them."""
-    data = Path(path).read_bytes()
+    """Decoded text with LF newlines; refuses empty, undecodable or oversized files, naming them."""
+    with open(path, "rb") as f:
+        data = f.read(MAX_SOURCE_BYTES + 1)  # never more than the limit, whatever the file claims
+        if len(data) > MAX_SOURCE_BYTES:
+            size = max(os.fstat(f.fileno()).st_size, len(data))
+            raise IngestError(
+                f"{path}: {size:,} bytes ({size / 2**20:.1f} MB) is over the limit for a corpus file, "
+                f"{MAX_SOURCE_BYTES:,} bytes ({MAX_SOURCE_BYTES // 2**20} MB; kbcore/limits.py "
+                "MAX_SOURCE_BYTES); split it into several files, each with its own entry in sources.yml")
     if not data.strip():
         raise IngestError(f"{path}: file is empty")
     text = _decode(path, data)

@@ -19,7 +19,8 @@ def source_row(entry: dict, raw_text: str, removed: dict) -> dict:
     return {
         "id": entry["id"], "file": entry["file"], "title": entry["title"], "kind": entry["kind"],
         "part_of": entry.get("part_of"), "editor": entry.get("editor"),
-        "publisher": entry.get("publisher"), "date": entry["date"], "isbn": entry.get("isbn"),
+        "publisher": entry.get("publisher"), "place": entry.get("place"), "date": entry["date"],
+        "isbn": entry.get("isbn"),
         "url": entry.get("url"), "script": entry["script"], "region": entry.get("region"),
         "province": entry.get("province"), "expected_cases": entry.get("expected_cases"),
         "note": entry.get("note"), "chars": len(raw_text),
@@ -113,6 +114,6 @@ def citation(source: dict, doc: dict) -> str:
             parts.append(f"第{doc['page']}页")
     else:
         parts = [f"《{source['title']}》", source.get("publisher"), source.get("date")]
-        if doc["kind"] == "journal_case":
+        if doc["number"]:  # a numbered case of a journal feature or a collection
             parts.append(f"案例{doc['number']}：{title}")
     return "，".join(p for p in parts if p)

@@ -61,8 +61,18 @@ def _construct_sequence(loader, node):
     data.lines = {i: item.start_mark.line + 1 for i, item in enumerate(node.value)}
 
 
+def _construct_timestamp(loader, node):
+    """A date as YAML reads it (2016-12-14); an impossible one (2015-02-30) names its line."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as e:
+        raise IngestError(f"{loader.path}:{node.start_mark.line + 1}: date {node.value!r} is not a date "
+                          f"({e}): expected YYYY, YYYY-MM or YYYY-MM-DD") from None
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def read_rules(path: Path, required: bool = True) -> Mapping:

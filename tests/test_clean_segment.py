@@ -87,3 +87,9 @@ def test_merge_refuses_a_second_text_for_the_same_case(tmp_path):
     again = segment_book({"path": tmp_path / "b.txt"}, lines_of(SAMPLE_CASES))
     with pytest.raises(IngestError, match=r"b\.txt:3: duplicate case number 1"):
         merge_book_part(docs, again, {"path": tmp_path / "b.txt"})
+
+
+def test_a_case_heading_with_a_comma_is_not_run_into_its_first_paragraph():
+    """A long or comma'd heading is not prose broken by the layout: its case keeps its title."""
+    lines, _ = clean("案例1：以党建引领，推动社区治理\n社区党委牵头成立议事会，居民每月议事一次。\n", "x.txt")
+    assert [text for _, text in lines] == ["案例1：以党建引领，推动社区治理", "社区党委牵头成立议事会，居民每月议事一次。"]

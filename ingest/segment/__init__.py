@@ -11,6 +11,7 @@ from .article import segment_article
 from .award import segment_award
 from .book import merge_book_part, segment_book
 from .journal import segment_journal
+from .multicase import segment_cases
 
 
 class SourceKind(NamedTuple):
@@ -27,4 +28,5 @@ SOURCE_KINDS = {k.name: k for k in (
     SourceKind("journal_feature", segment_journal, needs=("case_regions",)),
     SourceKind("award_page", segment_award),
     SourceKind("article", segment_article),
+    SourceKind("cases", segment_cases),
 )}
