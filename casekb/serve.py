@@ -11,11 +11,14 @@ import urllib.request
 from pathlib import Path
 
 STARTUP_TIMEOUT = 30  # seconds for the site to answer /-/search (the encoder loads at start-up)
+# Datasette's pages in Chinese, with the site's navigation bar and home page (they extend Datasette's own).
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "datasette_plugins" / "templates_zh"
 
 
 def datasette_command(db: Path, metadata: Path, host: str = "127.0.0.1", port: int = 8001) -> list[str]:
     return [sys.executable, "-m", "datasette", "serve", "-i", str(db), "--metadata", str(metadata),
-            "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "3000"]
+            "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "3000",
+            "--template-dir", str(TEMPLATE_DIR)]
 
 
 def free_port() -> int:

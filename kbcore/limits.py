@@ -7,3 +7,21 @@ MAX_RESULTS = 100         # `limit` of a search, `k` of semantic_search()
 DEFAULT_RESULTS = 20      # results a page or a web selection shows when no limit is given
 MAX_COMPARED = 8          # cases side by side: what a screen and a printed page can still hold
 MAX_PACK_CASES = 100      # cases in one course pack or one id list
+MAX_TITLE_CHARS = 200     # the `title` a trainer gives a course pack
+# jieba_cut() in SQL: the longest bundled case body is 4,293 characters; 10,000 cut in about 70 ms,
+# while unbounded calls (a few MB each) held the interpreter for seconds and stalled every search.
+MAX_CUT_CHARS = 10_000
+# One string or blob (or row) in the site's SQL: bounds printf('%.*c', 1e9, 'x') or zeroblob(1e9);
+# the largest value in the case base is a few KB.
+MAX_SQL_VALUE_BYTES = 16 * 2**20
+
+# The site's own work (search, comparisons, packs) runs on a small pool beside Datasette's SQL threads.
+WORK_THREADS = 2          # workers; the encoder is single-threaded anyway (index.search.QUERY_THREADS)
+WORK_QUEUE = 16           # requests that may wait for a worker (a Word pack of a whole domain takes
+                          # about 0.12 s, a search 10 ms); beyond that: 503 with Retry-After
+REQUEST_SECONDS = 5       # a plugin request still running after this is answered 503; its SQL is interrupted
+RETRY_AFTER_SECONDS = 5   # what a 503 tells the client to wait
+
+# The build. A corpus file above this is refused, naming it and its size: the largest bundled file
+# is 26 KB and a whole book is a few MB, while a 50 MB file took over 300 s and 2.2 GB to build.
+MAX_SOURCE_BYTES = 20 * 2**20

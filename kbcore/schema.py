@@ -20,6 +20,7 @@ class DocumentKind(NamedTuple):
 DOCUMENT_KINDS = {k.id: k for k in (
     DocumentKind("book_case", "书中案例", True, "《太仓“政社互动”100例》中的一个案例", "{source}-{number:03d}"),
     DocumentKind("journal_case", "期刊案例", True, "期刊专题中的一个案例", "{source}-{number}"),
+    DocumentKind("collection_case", "案例", True, "案例集（如民政部门的 Word 文件）中的一个案例", "{source}-{number}"),
     DocumentKind("award_project", "获奖项目", True, "获奖项目介绍页中的项目", "{source}"),
     DocumentKind("article", "文章", True, "以一个地方的做法为主题的文章", "{source}"),
     DocumentKind("preface", "序", False, "书的序言", "{source}-preface{number}"),
@@ -32,6 +33,9 @@ OTHER_DOCUMENTS_LABEL = "序言、综述等文献"  # what the documents that ar
 
 STATUS_LABELS = {"full_text": "有正文", "title_only": "仅有标题"}
 TITLE_ONLY_NOTE = "源文本中本案例仅有标题（及章节、页码），正文缺失。"
+# A character the source lost (a garbled run whose bytes do not survive): stored as this mark, never guessed.
+# A quote holding one is not shown as a key figure.
+LOST_CHARACTER = "□"
 
 
 def kind_label(kind: str) -> str:
@@ -41,7 +45,7 @@ def kind_label(kind: str) -> str:
 TABLES = {
     # name: (columns, primary key, foreign keys)
     "sources": ({"id": str, "file": str, "title": str, "kind": str, "part_of": str, "editor": str,
-                 "publisher": str, "date": str, "isbn": str, "url": str, "script": str, "region": str,
+                 "publisher": str, "place": str, "date": str, "isbn": str, "url": str, "script": str, "region": str,
                  "province": str, "expected_cases": int, "note": str, "chars": int, "sha256": str,
                  "residue_removed": str}, "id", []),
     "document_kinds": ({"id": str, "label": str, "is_case": int, "description": str}, "id", []),
@@ -67,6 +71,14 @@ TABLES = {
     "case_figures": ({"id": str, "case_id": str, "passage_id": str, "start": int, "end": int, "quote": str,
                       "quantities": str, "change": str, "weight": float, "rank": int}, "id",
                      [("case_id", "cases", "id"), ("passage_id", "passages", "id")]),
+    # One vector per case title and passage (written by the index stage); id is the FAISS id.
+    "embeddings": ({"id": int, "model": str, "case_id": str, "passage_id": str, "kind": str,
+                    "content_hash": str, "embedding": bytes}, "id",
+                   [("case_id", "cases", "id"), ("passage_id", "passages", "id")]),
+    # What was built: one row (id 1), written last by the build (casekb.build.build_info_row).
+    "build_info": ({"id": int, "built_at": str, "corpus_sha256": str, "model": str, "casekb_version": str,
+                    "sources": int, "cases": int, "title_only_cases": int, "other_documents": int,
+                    "passages": int, "vectors": int, "embedded": int, "reused": int}, "id", []),
 }
 NOT_NULL = {"sources": {"id", "title"}, "cases": {"id", "title"}}
 INDEXES = {
@@ -95,6 +107,10 @@ left join real_cases c on c.source_id = s.id
 where s.kind != 'book_cases'
 group by s.id
 order by s.id
+""",
+    # What each vector is, for researchers' SQL (semantic_search() results join through it).
+    "vector_items": """
+select id, case_id, passage_id, kind from embeddings
 """,
 }
 

@@ -6,7 +6,9 @@ shows the same tags, evidence and figures wherever it appears.
 import json
 import sqlite3
 
-from kbcore.schema import kind_label
+from kbcore.schema import LOST_CHARACTER, kind_label
+
+from .citation import case_reference, gbt7714
 
 
 
@@ -24,6 +26,7 @@ def read_case(conn: sqlite3.Connection, case_id: str, figures: int = 3) -> dict 
         return None
     case = found[0]
     case["kind_label"] = kind_label(case["kind"])
+    case["reference"] = gbt7714(case_reference(conn, case))  # GB/T 7714-2015, cited today
     case["domain_evidence"] = [domain_evidence(*r) for r in conn.execute(
         "select domain, source, evidence from case_domains where case_id = ? order by score desc, domain", [case_id])]
     case["domain_tags"] = [d["id"] for d in case["domain_evidence"]]
@@ -34,9 +37,11 @@ def read_case(conn: sqlite3.Connection, case_id: str, figures: int = 3) -> dict 
             "where case_id = ? order by score desc, mechanism", [case_id])]
     case["passages"] = [dict(zip(("id", "field", "section", "text"), r)) for r in conn.execute(
         "select id, field, section, text from passages where case_id = ? order by seq", [case_id])]
+    # The best `figures` quotes, in reading order; a quote with a lost character (□) is never promoted.
     case["figures"] = [dict(zip(("id", "passage_id", "quote", "change", "quantities"), r)) for r in conn.execute(
-        "select id, passage_id, quote, change, quantities from case_figures where case_id = ? and rank <= ? "
-        "order by passage_id, start", [case_id, figures])]
+        "select id, passage_id, quote, change, quantities from ("
+        "  select * from case_figures where case_id = ? and instr(quote, ?) = 0 order by rank limit ?) "
+        "order by passage_id, start", [case_id, LOST_CHARACTER, figures])]
     return case
 
 

@@ -3,6 +3,7 @@
 A new format is a renderer module (pack record -> bytes) and one entry here.
 """
 import re
+import unicodedata
 from typing import Callable, NamedTuple
 
 from .render_docx import render_docx
@@ -39,7 +40,15 @@ def render(pack: dict, fmt: str) -> bytes:
     return check_format(fmt).render(pack)
 
 
+# Removed from download names: controls (Cc), format characters (Cf: the bidi overrides and isolates
+# U+202A-202E, U+2066-2069, the marks U+200E/F, which make "…gpj.exe.html" read as "…lmth.exe.jpg"),
+# surrogates, unassigned code points and noncharacters (Cs, Cn) and line/paragraph separators.
+_INVISIBLE = frozenset(("Cc", "Cf", "Cs", "Cn", "Zl", "Zp"))
+
+
 def download_name(pack: dict, fmt: str) -> str:
-    """课程包标题-2026-11-24.docx, without characters a file system or a header would refuse."""
-    stem = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", pack["title"]).strip(" ._")[:60] or "casekb"
+    """课程包标题-2026-11-24.docx, without characters a file system or a header would refuse,
+    nor any that change how the name reads."""
+    title = "".join(ch for ch in pack["title"] if unicodedata.category(ch) not in _INVISIBLE)
+    stem = re.sub(r'[\\/:*?"<>|]+', "_", title).strip(" ._")[:60] or "casekb"
     return f"{stem}-{pack['date']}.{fmt}"

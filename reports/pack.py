@@ -9,16 +9,22 @@ import sqlite3
 from kbcore.schema import CASE_KINDS, OTHER_DOCUMENTS_LABEL, STATUS_LABELS, TITLE_ONLY_NOTE, kind_label
 
 from .cases import mechanism_matrix, read_cases, rows
+from .citation import gbt7714, source_reference
 
 DEFAULT_TITLE = "基层治理案例课程包"
 MATRIX_NOTE = "列为案例目录中的序号；✓ 表示在案例文本或标题中检测到该机制。未列出的案例未检测到任何机制。"
 NO_MECHANISMS = "所选案例中未检测到治理机制。"
+TITLE_ONLY_HEADING = "仅有标题的案例（正文缺失）"
+TITLE_ONLY_INTRO = "以下案例在源文本中只有标题（及章节、页码），正文缺失，故合并列在这里，不单独成页。"
 
 
 def course_pack(conn: sqlite3.Connection, case_ids: list[str], title: str | None = None,
-                selection: str = "", date: datetime.date | None = None) -> dict:
+                selection: str = "", date: datetime.date | None = None, title_only_together: bool = False) -> dict:
     """Everything a pack shows, its sentences included; `selection` says in words how the cases
-    were chosen. The renderers add layout only."""
+    were chosen. The renderers add layout only.
+
+    Every case has a page (`case_pages`), unless `title_only_together`: then the cases whose text the
+    source lacks are listed on one page (`title_only_list`) instead of an almost empty page each."""
     cases = read_cases(conn, case_ids)
     for n, case in enumerate(cases, 1):
         case["n"] = n
@@ -26,6 +32,7 @@ def course_pack(conn: sqlite3.Connection, case_ids: list[str], title: str | None
         case["body_passages"] = [p for p in case["passages"] if p["field"] == "body"]
         case["missing_note"] = TITLE_ONLY_NOTE if case["status"] == "title_only" else None
         case["meta"] = case_meta(case)
+        case["list_line"] = "；".join(value for label, value in case["meta"] if label in ("类型", "参考文献"))
     source_ids = list(dict.fromkeys(c["source_id"] for c in cases))
     # Only cases with a detected mechanism get a column: title-only cases would be empty ones.
     matrix_cases = [c for c in cases if c["mechanism_evidence"]]
@@ -36,12 +43,16 @@ def course_pack(conn: sqlite3.Connection, case_ids: list[str], title: str | None
         "selection": selection,
         "dateline": f"生成日期：{date}" + (f" · 选取方式：{selection}" if selection else ""),
         "cases": cases,
+        "case_pages": [c for c in cases if not (title_only_together and c["status"] == "title_only")],
+        "title_only_list": [c for c in cases if title_only_together and c["status"] == "title_only"],
+        "title_only_heading": TITLE_ONLY_HEADING,
+        "title_only_intro": TITLE_ONLY_INTRO,
         "title_only": sum(c["status"] == "title_only" for c in cases),
         "summary": summary(cases),
         "matrix_cases": matrix_cases,
         "matrix": mechanism_matrix(matrix_cases),
         "matrix_note": MATRIX_NOTE if matrix_cases else NO_MECHANISMS,
-        "sources": [_source(conn, sid) for sid in source_ids],
+        "sources": list({s["id"]: s for s in (_source(conn, sid) for sid in source_ids)}.values()),
     }
 
 
@@ -65,7 +76,7 @@ def case_meta(case: dict) -> list[tuple[str, str]]:
         kind += f" · {case['chapter']}"
     if case["page"]:
         kind += f" · 第{case['page']}页"
-    return [("地区", where), ("类型", kind), ("出处", case["citation"]),
+    return [("地区", where), ("类型", kind), ("出处", case["citation"]), ("参考文献", case["reference"]),
             ("领域", "、".join(case["domain_tags"]) or "—"),
             ("机制", "、".join(m["id"] for m in case["mechanism_evidence"]) or "—"),
             ("关键数字", "；".join(_figure(f) for f in case["figures"]) or "—"),
@@ -79,11 +90,10 @@ def _figure(figure: dict) -> str:
 
 def _source(conn, source_id: str) -> dict:
     source = rows(conn, "select * from sources where id = ?", [source_id])[0]
-    source["reference"] = "，".join(str(p) for p in (
-        f"{source['editor']}主编" if source["editor"] else None, f"《{source['title']}》",
-        source["publisher"], source["date"], f"ISBN {source['isbn']}" if source["isbn"] else None,
-        source["url"]) if p)
-    source["entry"] = source["reference"] + (f"。说明：{source['note']}" if source["note"] else "")
+    if source.get("part_of"):  # case texts supplied apart from their book: the book is the source
+        source = rows(conn, "select * from sources where id = ?", [source["part_of"]])[0]
+    source["reference"] = gbt7714(source_reference(source))  # GB/T 7714-2015
+    source["entry"] = source["reference"] + (f" 说明：{source['note']}" if source["note"] else "")
     return source
 
 

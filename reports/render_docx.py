@@ -1,11 +1,13 @@
 """Course pack as a Word document (python-docx), for trainers who edit before handing out."""
 import io
+import re
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor
+from docx.shared import Mm, Pt, RGBColor
 
 CJK_FONT = "宋体"
 HEADING_FONT = "黑体"
@@ -14,16 +16,45 @@ GREY = RGBColor(0x77, 0x77, 0x77)
 AMBER = RGBColor(0xA1, 0x5C, 0x00)
 
 
+# What XML 1.0 cannot hold (C0 controls but tab and newlines, lone surrogates, U+FFFE/U+FFFF):
+# python-docx refuses such text with a ValueError, e.g. a NUL in a title typed into a URL.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value):
+    """The value with every character XML 1.0 cannot hold removed, in strings nested in dicts,
+    lists and tuples too: every text python-docx receives passes through here."""
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, dict):
+        return {k: xml_text(v) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple
+        return type(value)(*(xml_text(v) for v in value))
+    if isinstance(value, (list, tuple)):
+        return type(value)(xml_text(v) for v in value)
+    return value
+
+
 def render_docx(pack: dict) -> bytes:
+    pack = xml_text(pack)
     doc = Document()
     _fonts(doc)
+    _page_setup(doc, pack)
     doc.core_properties.title = pack["title"]
     doc.core_properties.subject = pack["selection"] or "基层治理案例"
     doc.core_properties.keywords = "casekb"
     _cover(doc, pack)
-    for case in pack["cases"]:
+    for case in pack.get("case_pages", pack["cases"]):
         doc.add_page_break()
         _case(doc, case)
+    if pack.get("title_only_list"):
+        doc.add_page_break()
+        doc.add_heading(pack["title_only_heading"], level=1)
+        doc.add_paragraph(pack["title_only_intro"])
+        for c in pack["title_only_list"]:
+            p = doc.add_paragraph()
+            p.add_run(f"{c['n']}. {c['title']}（{c['place']}）").bold = True
+            p.add_run(f"：{c['list_line']}")
     _comparison(doc, pack)
     doc.add_heading("来源文献", level=1)
     for n, s in enumerate(pack["sources"], 1):  # numbered in text: Word's list numbering runs on across lists
@@ -50,6 +81,43 @@ def _fonts(doc):
         fonts.attrib.pop(qn("w:eastAsiaTheme"), None)
         fonts.set(qn("w:eastAsia"), font)
     doc.styles["Normal"].font.size = Pt(11)
+
+
+def _page_setup(doc, pack):
+    """A4 (210 x 297 mm) with 25 mm margins, the pack's title as a running header and the page
+    number (a PAGE field, which Word and LibreOffice fill in) centred in the footer. Later sections
+    (the landscape table) inherit the header and footer."""
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Mm(25)
+    section.top_margin = section.bottom_margin = Mm(25)
+    header = section.header.paragraphs[0]
+    header.text = pack["title"]
+    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for run in header.runs:
+        run.font.size, run.font.color.rgb = Pt(9), GREY
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("第 ")
+    _field(footer.add_run(), "PAGE", "1")
+    footer.add_run(" 页，共 ")
+    _field(footer.add_run(), "NUMPAGES", "1")
+    footer.add_run(" 页")
+
+
+def _field(run, instruction: str, placeholder: str):
+    """A Word field (PAGE, NUMPAGES) in the run: begin, instruction, separate, cached text, end."""
+    def char(kind):
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        return el
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = f" {instruction} "
+    cached = OxmlElement("w:t")
+    cached.text = placeholder
+    for el in (char("begin"), text, char("separate"), cached, char("end")):
+        run._r.append(el)
 
 
 def _cover(doc, pack):

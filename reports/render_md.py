@@ -18,7 +18,7 @@ def render_markdown(pack: dict) -> str:
            "", pack["summary"],
            "", "## 案例目录", ""]
     out += [f"{c['n']}. {escape(c['title'])}（{escape(c['place'])}）" for c in pack["cases"]]
-    for case in pack["cases"]:
+    for case in pack.get("case_pages", pack["cases"]):
         out += ["", "---", "", f"## {case['n']}. {escape(case['title'])}", ""]
         out += [f"- **{label}**：{escape(value)}" for label, value in case["meta"]]
         out.append("")
@@ -32,6 +32,10 @@ def render_markdown(pack: dict) -> str:
             out += [f"{escape(p['text'])} 〔{p['id']}〕", ""]
         if case["comment"]:
             out += ["### 专家点评", "", escape(case["comment"]), ""]
+    if pack.get("title_only_list"):
+        out += ["", "---", "", f"## {pack['title_only_heading']}", "", pack["title_only_intro"], ""]
+        out += [f"{c['n']}. {escape(c['title'])}（{escape(c['place'])}）：{escape(c['list_line'])}"
+                for c in pack["title_only_list"]]
     out += ["", "---", "", "## 机制对照表", ""]
     if pack["matrix"]:
         out.append("| 机制 | " + " | ".join(f"{c['n']}. {escape(c['place'])}" for c in pack["matrix_cases"]) + " |")

@@ -128,7 +128,7 @@ def test_markdown_pack(trio_pack):
         assert escape(case["citation"]) in text
     assert "取消25项工作任务、48类评比、42个机构、72项台账" in text
     assert "| 社区减负 | ✓ | ✓ | ✓ |" in text
-    assert "## 来源文献\n\n1. 《社区治理的地方创新》" in text
+    assert "## 来源文献\n\n1. 本刊编辑部. 社区治理的地方创新\\[J\\]. 中国民政, 2015(3)." in text  # GB/T 7714
     assert "\\1. 制定“两份清单”" in text  # a passage starting "1." does not become a list
 
 
@@ -153,7 +153,7 @@ def test_docx_pack_opens_and_cites_every_case(trio_pack):
     assert matrix[0] == ["机制", "1. 南京市", "2. 太仓市", "3. 厦门市"]
     assert ["社区减负", "✓", "✓", "✓"] in matrix
     assert ["全科社工", "✓", "", ""] in matrix
-    assert "1. 《社区治理的地方创新》，《中国民政》2015年第3期" in paragraphs
+    assert "1. 本刊编辑部. 社区治理的地方创新[J]. 中国民政, 2015(3)." in paragraphs  # GB/T 7714
 
 
 def test_docx_asks_for_chinese_fonts_and_language(trio_pack):

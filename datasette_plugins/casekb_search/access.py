@@ -1,11 +1,13 @@
 """Who may see what: every casekb route and menu link asks Datasette, for each table it reads,
 view-table, then view-database, then view-instance (the cascade Datasette's own table and row
-pages use), so an `allow` block in metadata closes the plugin's pages as it closes the tables."""
+pages use), so an `allow` block in metadata closes the plugin's pages as it closes the tables.
+Work the pool could not do in time (workers.Unavailable) is answered 503 with Retry-After."""
 from datasette import Forbidden
 from datasette.utils.asgi import NotFound
 
+from . import workers
 from .casebase import CaseBase, current
-from .web import json_response
+from .web import error_response, json_response
 
 FORBIDDEN = "无权查看案例库 (you do not have permission to view the case base)"
 
@@ -21,7 +23,8 @@ async def can_read(datasette, actor, database: str, tables) -> bool:
 
 def route(reads: tuple[str, ...], json: bool = False):
     """A route handler `handler(datasette, request, base)` run only when the case base is served and
-    the actor may read `reads`; otherwise 404 or 403 (a JSON body with `error` when json=True).
+    the actor may read `reads`; otherwise 404 or 403 (a JSON body with `error` when json=True),
+    and 503 when its work was refused or ran out of time.
     The view keeps `reads`, so a menu link can ask the same question."""
     def wrap(handler):
         async def view(datasette, request):
@@ -30,7 +33,11 @@ def route(reads: tuple[str, ...], json: bool = False):
                 return _refuse(NotFound(base.error), 404, json)
             if not await can_read(datasette, request.actor, base.database, reads):
                 return _refuse(Forbidden(FORBIDDEN), 403, json)
-            return await handler(datasette, request, base)
+            try:
+                return await handler(datasette, request, base)
+            except workers.Unavailable as e:
+                return await error_response(datasette, request, str(e), 503, json=json,
+                                            headers={"retry-after": str(e.retry_after)})
         view.reads = reads
         return view
     return wrap

@@ -1,6 +1,10 @@
 """Which served database is the case base, and its search index, found once per Datasette
 instance at start-up: the site works whatever the database file is called, and stays up with
-search off (and a reason a reader may see) when the index cannot be loaded."""
+search off (and a reason a reader may see) when the index cannot be loaded.
+
+Start-up also opens the work pool's connections (workers.py), has Datasette's SQL threads open
+theirs, and reads the build_info row: from then on the site serves the file it opened, whatever
+a rebuild puts under its name, and knows which build that is."""
 import logging
 import re
 from dataclasses import dataclass
@@ -8,6 +12,7 @@ from weakref import WeakKeyDictionary
 
 from index.search import SearchError, Searcher, open_searcher
 
+from . import workers
 from .web import config
 
 log = logging.getLogger(__name__)
@@ -25,6 +30,7 @@ class CaseBase:
     database: str | None = None        # name of the served case base, None if there is none
     searcher: Searcher | None = None   # None: search is off, `error` says why
     error: str | None = None
+    build: dict | None = None          # the build_info row, read at start-up; None if there is none
 
 
 _BASES: "WeakKeyDictionary[object, CaseBase]" = WeakKeyDictionary()
@@ -49,8 +55,23 @@ async def load(datasette) -> CaseBase:
         except Exception as e:  # a truncated or foreign index file may raise anything
             log.warning("casekb: search is off: %s", e, exc_info=not isinstance(e, SearchError))
             base.error = unavailable(e)
+    if name is not None:
+        workers.open_pool(datasette, name)
+        await workers.hold_datasette_connections(datasette, name)
+        base.build = await workers.run(datasette, read_build_info)
     _BASES[datasette] = base
     return base
+
+
+def read_build_info(conn) -> dict | None:
+    """The one build_info row, or None when the database has none (built before the table existed)."""
+    if conn.execute("select 1 from sqlite_master where type = 'table' and name = 'build_info'").fetchone() is None:
+        return None
+    cursor = conn.execute("select * from build_info limit 1")
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return {d[0]: (v.hex() if isinstance(v, bytes) else v) for d, v in zip(cursor.description, row)}
 
 
 async def find_database(datasette) -> str | None:

@@ -8,6 +8,7 @@ from datasette.utils.asgi import Response
 from index.search import highlight
 from reports.mechanisms import mechanism_detail, mechanism_list
 
+from . import workers
 from .access import route
 from .web import case_count, compare_url, mechanism_url, pack_links
 
@@ -17,7 +18,7 @@ READS = ("mechanisms", "case_mechanisms", "cases", "passages")
 @route(READS)
 async def mechanisms_page(datasette, request, base):
     mechanisms = [{**m, "url": mechanism_url(datasette, m["id"])}
-                  for m in await datasette.databases[base.database].execute_fn(mechanism_list)]
+                  for m in await workers.run(datasette, mechanism_list)]
     return Response.html(await datasette.render_template(
         "casekb_mechanisms.html", {"mechanisms": mechanisms, "database": base.database}, request=request))
 
@@ -25,7 +26,7 @@ async def mechanisms_page(datasette, request, base):
 @route(READS)
 async def mechanism_page(datasette, request, base):
     mechanism = unquote(request.url_vars["mechanism"])
-    detail = await datasette.databases[base.database].execute_fn(lambda conn: mechanism_detail(conn, mechanism))
+    detail = await workers.run(datasette, lambda conn: mechanism_detail(conn, mechanism))
     if detail is None:
         return Response.html(await datasette.render_template(
             "casekb_mechanisms.html", {"mechanisms": [], "database": base.database,

@@ -7,6 +7,7 @@ from datasette.utils.asgi import Response
 from kbcore.schema import CASE_KINDS
 from reports.overview import overview, overview_charts
 
+from . import workers
 from .access import route
 from .web import mechanism_url
 
@@ -32,7 +33,7 @@ def _href(datasette, database: str, filters: dict) -> str:
 async def overview_page(datasette, request, base):
     """Coverage, domains, regions and mechanisms of the case base, as charts with their data tables."""
     name = base.database
-    data = await datasette.databases[name].execute_fn(overview)
+    data = await workers.run(datasette, overview)
     charts = overview_charts(data)
     for chart in charts:
         for row in chart["table"]["rows"]:

