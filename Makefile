@@ -28,7 +28,7 @@ serve: build
 	$(VENV)/bin/casekb serve --port $(PORT)
 
 test: $(VENV)/.installed-test
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 bench: build
 	$(VENV)/bin/python bench/search_quality.py

@@ -17,8 +17,9 @@ MAX_SQL_VALUE_BYTES = 16 * 2**20
 
 # The site's own work (search, comparisons, packs) runs on a small pool beside Datasette's SQL threads.
 WORK_THREADS = 2          # workers; the encoder is single-threaded anyway (index.search.QUERY_THREADS)
-WORK_QUEUE = 16           # requests that may wait for a worker (a Word pack of a whole domain takes
-                          # about 0.12 s, a search 10 ms); beyond that: 503 with Retry-After
+WORK_QUEUE = 64           # requests that may wait for a worker; beyond that: 503 with Retry-After. A waiting
+                          # request holds only its parameters, and REQUEST_SECONDS bounds its wait; 64 lets
+                          # 50 concurrent visitors queue (bench/load.py) rather than be turned away
 REQUEST_SECONDS = 5       # a plugin request still running after this is answered 503; its SQL is interrupted
 RETRY_AFTER_SECONDS = 5   # what a 503 tells the client to wait
 
