@@ -19,7 +19,6 @@ import itertools
 import math
 import statistics
 import sys
-from collections import defaultdict
 from contextlib import closing
 from pathlib import Path
 

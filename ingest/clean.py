@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
 
+from kbcore.schema import LOST_CHARACTER
 from kbcore.text import normalise_width
 
 from . import IngestError
@@ -27,7 +28,6 @@ from .segment.multicase import CASE_HEADING
 RESIDUE_FILE = "residue.yml"
 REPAIRS_FILE = "repairs.yml"
 TERMINAL = tuple("。！？!?；;：:”」』）)…—")
-MISSING = "□"  # the customary mark for a character that cannot be read
 
 
 class Residue(NamedTuple):
@@ -147,10 +147,10 @@ def _repair_mojibake(line: str, removed: Counter) -> str:
     def fix(match):
         removed["garbled_text_repaired"] += 1
         data = b"".join(_gbk_bytes(c) for c in match.group(1))
-        fixed = data[1:].decode("gbk", errors="replace").replace("\ufffd", MISSING)
-        if match.group(2) and not fixed.endswith(MISSING):
-            fixed += MISSING  # the closing "?" is the lost half of the run's last character
-        return MISSING + fixed
+        fixed = data[1:].decode("gbk", errors="replace").replace("\ufffd", LOST_CHARACTER)
+        if match.group(2) and not fixed.endswith(LOST_CHARACTER):
+            fixed += LOST_CHARACTER  # the closing "?" is the lost half of the run's last character
+        return LOST_CHARACTER + fixed
     return _GARBLED.sub(fix, line)
 
 

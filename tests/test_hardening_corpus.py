@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner
 
 from casekb.cli import main
-from ingest import IngestError
 from ingest.manifest import load_manifest
 from ingest.read import read_text
 from kbcore.limits import MAX_SOURCE_BYTES
