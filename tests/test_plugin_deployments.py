@@ -16,7 +16,6 @@ from datasette.utils import PrefixedUrlString
 
 ROOT = Path(__file__).resolve().parents[1]
 METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
-SIDECARS = (".faiss", ".faiss.json")  # the index files, while the index lives beside the database
 TRIO = "mca2015-03-2,mca2015-03-1,mca2015-03-4"
 # Every casekb route, with parameters that make it show data.
 ROUTES = ["/-/search?q=社区减负", "/-/search.json?q=社区减负", "/-/mechanisms", "/-/mechanisms/社区减负",
@@ -25,12 +24,8 @@ ABSOLUTE_PATH = re.compile(r"(?<![\w.~-])/[^\s/\"']+/")
 
 
 def copy_db(built_db: Path, target: Path) -> Path:
-    """The real build under another name, with its index files if they still sit beside it."""
+    """The real build under another name (the database file holds its index too)."""
     shutil.copy(built_db, target)
-    for suffix in SIDECARS:
-        sidecar = built_db.with_name(built_db.name + suffix)
-        if sidecar.exists():
-            shutil.copy(sidecar, target.with_name(target.name + suffix))
     return target
 
 
@@ -188,42 +183,15 @@ async def test_a_closed_table_closes_the_routes_that_read_it(built_db):
 
 # --- missing or damaged index ----------------------------------------------------------------
 
-def _sidecar(db: Path, suffix: str) -> Path:
-    path = db.with_name(db.name + suffix)
-    if not path.exists():
-        pytest.skip(f"the index has no {suffix} file beside the database")
-    return path
-
-
-def _has_embeddings(db: Path) -> bool:
-    with sqlite3.connect(db) as conn:
-        return conn.execute("select 1 from sqlite_master where name = 'embeddings'").fetchone() is not None
-
-
 def _embeddings(db: Path, sql: str):
-    if not _has_embeddings(db):
-        pytest.skip("the database has no embeddings table")
     with sqlite3.connect(db) as conn:
-        conn.execute(sql)
+        conn.executescript(sql)
 
 
-def remove_index(db: Path):
-    for suffix in SIDECARS:
-        db.with_name(db.name + suffix).unlink(missing_ok=True)
-    if _has_embeddings(db):
-        _embeddings(db, "delete from embeddings")
-
-
-def truncate_faiss(db: Path):
-    path = _sidecar(db, ".faiss")
-    path.write_bytes(path.read_bytes()[:100])
-
-
-# Whichever way the index is stored (files beside the database, or its embeddings table), some apply.
+# The index is the database's embeddings table: missing, emptied, or with a vector damaged.
 DAMAGE = {
-    "missing": remove_index,
-    "faiss file truncated": truncate_faiss,
-    "manifest not json": lambda db: _sidecar(db, ".faiss.json").write_text("{not json", encoding="utf-8"),
+    "missing": lambda db: _embeddings(db, "drop view vector_items; drop table embeddings"),
+    "emptied": lambda db: _embeddings(db, "delete from embeddings"),
     "embedding cut short": lambda db: _embeddings(
         db, "update embeddings set embedding = substr(embedding, 1, 6) where id = 0"),
     "embedding not a blob": lambda db: _embeddings(db, "update embeddings set embedding = null where id = 0"),
