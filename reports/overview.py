@@ -2,8 +2,8 @@
 
 Only real cases count (the real_cases view): prefaces, overviews and editors' notes are documents, not cases.
 Bars are split into 有正文 / 仅有标题 everywhere, so the book's 66 title-only cases are never
-mistaken for cases one can read. Table cells that can be opened carry a `filter` dict
-(domain / region / mechanism / source_id); the web layer turns it into a link.
+mistaken for cases one can read. Bars, heat-map cells and table cells link to the cases they count, through
+an `href(filters)` the web layer gives.
 """
 import sqlite3
 
@@ -89,17 +89,17 @@ def overview(conn: sqlite3.Connection) -> dict:
     }
 
 
-def _link(text, **filters) -> dict:
-    return {"text": text, "filter": filters}
+def _matrix_links(matrix: dict, row_key: str, href) -> list[list]:
+    """What each cell of a heat map opens: the cases of that row (domain or mechanism) in that region."""
+    return [[href({row_key: label, "region": col}) for col in matrix["cols"]] for label in matrix["rows"]]
 
 
-def _matrix_table(matrix: dict, row_key: str, row_title: str) -> dict:
+def _matrix_table(matrix: dict, row_key: str, row_title: str, href) -> dict:
     """The heat map as a table: one link per non-zero cell, and each row's total."""
     rows = []
-    for label, counts in zip(matrix["rows"], matrix["counts"]):
-        cells = [_link(n, **{row_key: label, "region": col}) if n else 0
-                 for col, n in zip(matrix["cols"], counts)]
-        rows.append([_link(label, **{row_key: label}), *cells, sum(counts)])
+    for label, counts, links in zip(matrix["rows"], matrix["counts"], _matrix_links(matrix, row_key, href)):
+        cells = [{"text": n, "href": link} if n else 0 for n, link in zip(counts, links)]
+        rows.append([{"text": label, "href": href({row_key: label})}, *cells, sum(counts)])
     return {"columns": [row_title, *matrix["cols"], "合计"], "rows": rows}
 
 
@@ -115,8 +115,12 @@ def _gap(c: dict) -> str:
     return f"《{c['title']}》应有{c['expected']}例：" + "，".join(parts)
 
 
-def overview_charts(data: dict) -> list[dict]:
-    """[{id, title, caption, svg, table}] for the page; captions are one sentence, numbers from data."""
+def overview_charts(data: dict, href=lambda filters: None) -> list[dict]:
+    """[{id, title, caption, svg, table}] for the page; captions are one sentence, numbers from data.
+
+    `href(filters)` is the address of the cases a bar, a heat-map cell or a table cell counts
+    (filters: domain / region / mechanism / source_id); the web layer knows its URLs, this module does not.
+    """
     coverage, by_domain, by_region = data["coverage"], data["by_domain"], data["by_region"]
     totals = data["totals"]
     gaps = "；".join(_gap(c) for c in coverage if c["title_only"] or c["missing"])
@@ -127,9 +131,10 @@ def overview_charts(data: dict) -> list[dict]:
         "caption": f"每份来源应有的案例中，多少有正文、多少只有标题、多少缺失（共应有{totals['expected']}例）"
                    + (f"：{gaps}。" if gaps else "。"),
         "svg": bar_chart([(c["title"], (c["full_text"], c["title_only"], c["missing"])) for c in coverage],
-                         "各来源的收录情况", series=COVERAGE_SERIES, total_format="应有 {} 例"),
+                         "各来源的收录情况", series=COVERAGE_SERIES, total_format="应有 {} 例",
+                         links=[href({"source_id": c["source_id"]}) for c in coverage]),
         "table": {"columns": ["来源", "应有", "有正文", "仅有标题", "缺失"],
-                  "rows": [[_link(c["title"], source_id=c["source_id"]), c["expected"], c["full_text"],
+                  "rows": [[{"text": c["title"], "href": href({"source_id": c["source_id"]})}, c["expected"], c["full_text"],
                             c["title_only"], c["missing"]] for c in coverage]
                   + [["合计", totals["expected"], totals["full_text"], totals["title_only"], totals["missing"]]]},
     }, {
@@ -137,32 +142,34 @@ def overview_charts(data: dict) -> list[dict]:
         "caption": "每个领域有多少案例（一个案例可属多个领域，故各领域相加多于案例总数）；"
                    "只有标题的书中案例，其领域取自书中章节。",
         "svg": bar_chart([(d["domain"], (d["full_text"], d["title_only"])) for d in by_domain],
-                         "各领域的案例数", series=STATUS_SERIES),
+                         "各领域的案例数", series=STATUS_SERIES, links=[href({"domain": d["domain"]}) for d in by_domain]),
         "table": {"columns": ["领域", "有正文", "仅有标题", "合计"],
-                  "rows": [[_link(d["domain"], domain=d["domain"]), d["full_text"], d["title_only"], d["cases"]]
+                  "rows": [[{"text": d["domain"], "href": href({"domain": d["domain"]})}, d["full_text"], d["title_only"], d["cases"]]
                            for d in by_domain]},
     }, {
         "id": "regions", "title": "各地区的案例数",
         "caption": f"各市县的案例数，共{totals['cases']}例"
                    + (f"；{title_only_regions}只有标题、没有正文。" if title_only_regions else "。"),
         "svg": bar_chart([(r["region"], (r["full_text"], r["title_only"])) for r in by_region],
-                         "各地区的案例数", series=STATUS_SERIES),
+                         "各地区的案例数", series=STATUS_SERIES, links=[href({"region": r["region"]}) for r in by_region]),
         "table": {"columns": ["地区", "省份", "有正文", "仅有标题", "合计"],
-                  "rows": [[_link(r["region"], region=r["region"]), r["province"] or "", r["full_text"],
+                  "rows": [[{"text": r["region"], "href": href({"region": r["region"]})}, r["province"] or "", r["full_text"],
                             r["title_only"], r["cases"]] for r in by_region]
                   + [["合计", "", totals["full_text"], totals["title_only"], totals["cases"]]]},
     }, {
         "id": "domain-region", "title": "领域 × 地区",
         "caption": "每格是某地区在某领域的案例数，颜色越深案例越多，灰色空格表示没有案例。",
         "svg": heatmap(data["domain_region"]["rows"], data["domain_region"]["cols"],
-                       data["domain_region"]["counts"], "各领域、各地区的案例数"),
-        "table": _matrix_table(data["domain_region"], "domain", "领域"),
+                       data["domain_region"]["counts"], "各领域、各地区的案例数",
+                       links=_matrix_links(data["domain_region"], "domain", href)),
+        "table": _matrix_table(data["domain_region"], "domain", "领域", href),
     }, {
         "id": "mechanism-region", "title": "各地用到的治理机制",
         "caption": "每格是某城市用到该治理机制的案例数"
                    + (f"；{title_only_regions}只有标题，机制只能从标题识别，这里的数字因此偏低。"
                       if title_only_regions else "。"),
         "svg": heatmap(data["mechanism_region"]["rows"], data["mechanism_region"]["cols"],
-                       data["mechanism_region"]["counts"], "各城市用到的治理机制"),
-        "table": _matrix_table(data["mechanism_region"], "mechanism", "机制"),
+                       data["mechanism_region"]["counts"], "各城市用到的治理机制",
+                       links=_matrix_links(data["mechanism_region"], "mechanism", href)),
+        "table": _matrix_table(data["mechanism_region"], "mechanism", "机制", href),
     }]

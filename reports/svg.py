@@ -1,7 +1,7 @@
 """Charts as SVG strings drawn on the server: no JavaScript, no external fonts, images or scripts.
 
 Sizes come from the text (a CJK character is about 1 em wide, Latin about 0.6 em), so labels are
-never cut off by the frame. Every text goes through _esc: labels come from the database.
+shown whole and never cut off by the frame. Every text goes through _esc: labels come from the database.
 """
 import unicodedata
 from html import escape
@@ -9,7 +9,6 @@ from html import escape
 FONT = '"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",sans-serif'
 SIZE = 14  # px
 ROW, BAR = 28, 20  # row pitch and bar thickness of bar charts
-MAX_LABEL = 16 * SIZE  # longer labels are shortened with … (the full text is in the row's <title>)
 # fill, stroke, dash, text colour per series. Blue/orange stay apart for colour-blind readers;
 # the third series (缺失) is an empty dashed box: something that should be there and is not.
 SERIES_STYLES = (("#2f6db5", "none", "", "#fff"), ("#f2a93b", "none", "", "#222"),
@@ -26,13 +25,9 @@ def text_width(text, size=SIZE) -> float:
     return sum(size if unicodedata.east_asian_width(ch) in "WFA" else 0.6 * size for ch in str(text))
 
 
-def _fit(text, max_width=MAX_LABEL) -> str:
-    text = str(text)
-    if text_width(text) <= max_width:
-        return text
-    while text and text_width(text + "…") > max_width:
-        text = text[:-1]
-    return text + "…"
+def _linked(part: str, href: str | None) -> str:
+    """The part as a link to what it counts (SVG 2 `href`), or as it is when there is nothing to open."""
+    return f'<a href="{_esc(href)}">{part}</a>' if href else part
 
 
 def _svg(width, height, title, body) -> str:
@@ -48,15 +43,16 @@ def _text(x, y, text, anchor="start", fill="#222", weight="normal") -> str:
             + (f' font-weight="{weight}"' if weight != "normal" else "") + f">{_esc(text)}</text>")
 
 
-def bar_chart(rows, title, *, series=("案例数",), total_format="{}", bar_width=480) -> str:
+def bar_chart(rows, title, *, series=("案例数",), total_format="{}", bar_width=480, links=None) -> str:
     """Horizontal bars, one per (label, values) row, values stacked in the order of `series`.
 
     All rows share one scale, so a short bar really is a small number; each bar ends with its total
     (written with total_format), and a segment carries its own count when the count fits inside.
+    Labels are shown whole (the chart widens for them); `links[i]`, if given, is what row i opens.
     """
     rows = [(label, [v or 0 for v in values]) for label, values in rows]
-    labels = [_fit(label) for label, _ in rows]
-    label_w = max((text_width(t) for t in labels), default=0) + 12
+    links = links or [None] * len(rows)
+    label_w = max((text_width(label) for label, _ in rows), default=0) + 12
     totals = [total_format.format(sum(values)) for _, values in rows]
     total_w = max((text_width(t) for t in totals), default=0) + 10
     top = 30 if len(series) > 1 else 6
@@ -70,23 +66,22 @@ def bar_chart(rows, title, *, series=("案例数",), total_format="{}", bar_widt
                          f' stroke-dasharray="{dash}"/>')
             parts.append(_text(x + 17, 10, name))
             x += 17 + text_width(name) + 18
-    for i, ((label, values), short, total) in enumerate(zip(rows, labels, totals)):
+    for i, ((label, values), total, href) in enumerate(zip(rows, totals, links)):
         y = top + i * ROW
         detail = "，".join(f"{name} {v}" for name, v in zip(series, values))
-        parts.append(f"<g><title>{_esc(label)}：{_esc(detail)}</title>")
-        parts.append(_text(label_w - 8, y + BAR / 2, short, anchor="end"))
+        bar = [f"<g><title>{_esc(label)}：{_esc(detail)}</title>", _text(label_w - 8, y + BAR / 2, label, anchor="end")]
         x = label_w
         for v, (fill, stroke, dash, ink) in zip(values, SERIES_STYLES):
             w = v * scale
             if w <= 0:
                 continue
-            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{BAR}" fill="{fill}"'
-                         f' stroke="{stroke}" stroke-dasharray="{dash}"/>')
+            bar.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{BAR}" fill="{fill}"'
+                       f' stroke="{stroke}" stroke-dasharray="{dash}"/>')
             if len(series) > 1 and w >= text_width(v) + 8:
-                parts.append(_text(x + w / 2, y + BAR / 2, v, anchor="middle", fill=ink))
+                bar.append(_text(x + w / 2, y + BAR / 2, v, anchor="middle", fill=ink))
             x += w
-        parts.append(_text(x + 6, y + BAR / 2, total, weight="bold"))
-        parts.append("</g>")
+        bar += [_text(x + 6, y + BAR / 2, total, weight="bold"), "</g>"]
+        parts.append(_linked("".join(bar), href))
     height = top + len(rows) * ROW + 4
     parts.insert(0, f'<line x1="{label_w}" y1="{top - 3}" x2="{label_w}" y2="{height - 4}" stroke="#999"/>')
     return _svg(label_w + bar_width + total_w, height, title, "".join(parts))
@@ -99,26 +94,27 @@ def _heat(count, largest) -> tuple[str, str]:
     return "#%02x%02x%02x" % tuple(rgb), ("#fff" if t > 0.5 else "#222")
 
 
-def heatmap(row_labels, col_labels, counts, title, *, cell_height=24) -> str:
+def heatmap(row_labels, col_labels, counts, title, *, cell_height=24, links=None) -> str:
     """A grid of cells, counts[i][j] for row i and column j, darker for more; each non-zero cell
-    shows its number, an empty cell stays pale grey and blank so the pattern reads at a glance."""
-    rows = [_fit(label) for label in row_labels]
-    label_w = max((text_width(t) for t in rows), default=0) + 12
+    shows its number, an empty cell stays pale grey and blank so the pattern reads at a glance.
+    `links[i][j]`, if given, is what a non-zero cell opens (the cases it counts)."""
+    label_w = max((text_width(label) for label in row_labels), default=0) + 12
     cell_w = max([36] + [text_width(c) + 12 for c in col_labels])
     top = SIZE + 14
     largest = max((max(r, default=0) for r in counts), default=0)
     parts = []
     for j, col in enumerate(col_labels):
         parts.append(_text(label_w + (j + 0.5) * cell_w, SIZE / 2 + 4, col, anchor="middle"))
-    for i, (label, short) in enumerate(zip(row_labels, rows)):
+    for i, label in enumerate(row_labels):
         y = top + i * cell_height
-        parts.append(_text(label_w - 8, y + cell_height / 2, short, anchor="end"))
+        parts.append(_text(label_w - 8, y + cell_height / 2, label, anchor="end"))
         for j, (col, n) in enumerate(zip(col_labels, counts[i])):
             x = label_w + j * cell_w
             fill, ink = _heat(n, largest) if n else ("#f3f3f3", "#222")
-            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{cell_w:.1f}" height="{cell_height}" fill="{fill}"'
-                         f' stroke="#fff" stroke-width="2"><title>{_esc(label)} × {_esc(col)}：{n}</title></rect>')
+            cell = (f'<rect x="{x:.1f}" y="{y}" width="{cell_w:.1f}" height="{cell_height}" fill="{fill}"'
+                    f' stroke="#fff" stroke-width="2"><title>{_esc(label)} × {_esc(col)}：{n}</title></rect>')
             if n:
-                parts.append(_text(x + cell_w / 2, y + cell_height / 2, n, anchor="middle", fill=ink))
+                cell += _text(x + cell_w / 2, y + cell_height / 2, n, anchor="middle", fill=ink)
+            parts.append(_linked(cell, links[i][j] if links and n else None))
     return _svg(label_w + len(col_labels) * cell_w + 4, top + len(row_labels) * cell_height + 4, title,
                 "".join(parts))

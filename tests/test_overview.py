@@ -121,14 +121,38 @@ def test_hostile_labels_are_escaped():
     assert "a&amp;b" in bar
 
 
-def test_long_labels_widen_the_chart_and_very_long_ones_are_shortened():
+def test_labels_are_shown_whole_and_widen_the_chart():
     short = float(ET.fromstring(bar_chart([("南京市", (1,))], "t")).get("width"))
     longer = float(ET.fromstring(bar_chart([("基层群众自治", (1,))], "t")).get("width"))
     assert longer - short == pytest.approx(3 * 14)  # three more CJK characters, 1 em each
     title = "张家港市—社区协商：基层法治化的新探索（第四届“中国法治政府奖”获奖项目）"
-    root = ET.fromstring(bar_chart([(title, (1,))], "t"))
-    assert title not in _texts(root) and any(t.endswith("…") for t in _texts(root))
-    assert title in "".join(root.itertext())  # the full title stays in the bar's <title>
+    for svg in (bar_chart([(title, (1,))], "t"), heatmap([title], ["太仓市"], [[1]], "t")):
+        root = ET.fromstring(svg)
+        assert title in _texts(root) and not any(t.endswith("…") for t in _texts(root))
+        assert float(root.get("width")) > 14 * len(title)
+
+
+def test_bars_and_cells_link_only_where_there_is_something_to_open():
+    links = [f"/x?{i}&<" for i in range(2)]
+    bar = ET.fromstring(bar_chart([("南京市", (1,)), ("厦门市", (2,))], "t", links=links))
+    assert [a.get("href") for a in bar.iter(f"{{{SVG_NS}}}a")] == links  # escaped in the markup, whole here
+    grid = ET.fromstring(heatmap(["社区治理"], ["南京市", "厦门市"], [[0, 3]], "t", links=[["/empty", "/three"]]))
+    assert [a.get("href") for a in grid.iter(f"{{{SVG_NS}}}a")] == ["/three"]  # an empty cell opens nothing
+
+
+async def test_chart_links_open_exactly_the_counted_cases(ds, charts):
+    """Clicking a bar (太仓市: 69 cases) or a heat-map cell opens the list of exactly those cases."""
+    svgs = {(root := ET.fromstring(svg)).get("aria-label"): root
+            for svg in re.findall(r'<svg xmlns="http://www.w3.org/2000/svg" class="casekb-chart".*?</svg>',
+                                  await _page(ds), re.S)}
+    bars = {next(t.text for t in a.iter(f"{{{SVG_NS}}}text")): a.get("href")
+            for a in svgs["各地区的案例数"].iter(f"{{{SVG_NS}}}a")}
+    cells = {a.find(f"{{{SVG_NS}}}rect/{{{SVG_NS}}}title").text: a.get("href")
+             for a in svgs["各领域、各地区的案例数"].iter(f"{{{SVG_NS}}}a")}
+    for href, count in ((bars["太仓市"], 69), (cells["社区治理 × 南京市：1"], 1)):
+        assert href.startswith("/casekb/cases?")
+        data = (await ds.client.get(href.replace("/casekb/cases?", "/casekb/cases.json?") + "&_size=0")).json()
+        assert data["filtered_table_rows_count"] == count
 
 
 async def _page(ds) -> str:

