@@ -92,11 +92,11 @@ def _print_summary(summary: dict, db: Path):
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=Path("metadata.yml"), show_default=True)
+              help="Site metadata (default: the project's metadata.yml, from any working directory)")
 def serve(db, port, host, metadata):
     """Serve the database with Datasette (read-only) and the casekb plugins."""
-    from .serve import datasette_command
-    args = datasette_command(db, metadata, host, port)
+    from .serve import METADATA, datasette_command
+    args = datasette_command(db, metadata or METADATA, host, port)
     click.echo(f"casekb: http://{host}:{port}/  (search: http://{host}:{port}/-/search)")
     os.execvp(args[0], args)
 

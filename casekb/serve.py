@@ -11,12 +11,15 @@ import urllib.request
 from pathlib import Path
 
 STARTUP_TIMEOUT = 30  # seconds for the site to answer /-/search (the encoder loads at start-up)
+ROOT = Path(__file__).resolve().parents[1]
 # Datasette's pages in Chinese, with the site's navigation bar and home page (they extend Datasette's own).
-TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "datasette_plugins" / "templates_zh"
+TEMPLATE_DIR = ROOT / "datasette_plugins" / "templates_zh"
+METADATA = ROOT / "metadata.yml"  # the site's titles, descriptions and canned queries, wherever it is started from
 
 
 def datasette_command(db: Path, metadata: Path, host: str = "127.0.0.1", port: int = 8001) -> list[str]:
-    return [sys.executable, "-m", "datasette", "serve", "-i", str(db), "--metadata", str(metadata),
+    return [sys.executable, "-m", "datasette", "serve", "-i", str(Path(db).resolve()),
+            "--metadata", str(Path(metadata).resolve()),
             "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "3000",
             "--template-dir", str(TEMPLATE_DIR)]
 
