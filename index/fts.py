@@ -16,7 +16,8 @@ def add_fts(db) -> None:
 
 def _index_segmented(db, table: str, column: str, sql: str, text_of) -> None:
     db.table(table).add_column(column, str)
-    with db.atomic():
-        for row in db.query(sql):
-            db.execute(f"update {table} set {column} = ? where id = ?", [segmented(text_of(row)), row["id"]])
+    rows = list(db.query(sql))  # read before writing: the update must not change the scan it reads
+    with db.atomic():  # one executemany, not a sqlite-utils call per row
+        db.conn.executemany(f"update {table} set {column} = ? where id = ?",
+                            ((segmented(text_of(row)), row["id"]) for row in rows))
     db.table(table).enable_fts([column], tokenize="unicode61", replace=True)

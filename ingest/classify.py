@@ -17,7 +17,7 @@ is the tag's score (0..1). A case gets its best domain and every other domain wi
 least 0.15 of the evidence (at most four domains); evidence is a JSON object naming the matched terms,
 the passages they occur in and the neighbouring titles.
 
-Pure Python + numpy, deterministic, no model downloads; must not import the `index` package.
+Pure Python, deterministic, no model downloads; must not import the `index` package.
 """
 from __future__ import annotations
 
@@ -27,8 +27,6 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
-
-import numpy as np
 
 from kbcore import words
 from kbcore.text import CJK_CHAR, count_terms
@@ -108,36 +106,37 @@ def _tokens(text: str) -> list[str]:
 
 
 class Neighbours:
-    """TF-IDF vectors of labelled titles; `vote(text)` -> per-domain similarity mass."""
+    """TF-IDF vectors of labelled titles; `nearest(text)` -> the most similar of them.
+
+    Sparse (an inverted index from token to the titles using it), so a case costs its own tokens'
+    postings, not a pass over every title and the whole vocabulary: linear as the library grows."""
 
     def __init__(self, examples: Sequence[Example]):
         self.examples = list(examples)
         docs = [Counter(_tokens(e.title)) for e in self.examples]
-        vocab = sorted({t for d in docs for t in d})
-        self.index = {t: i for i, t in enumerate(vocab)}
         df = Counter(t for d in docs for t in d)
         n = len(docs)
-        self.idf = np.array([math.log((n + 1) / (df[t] + 1)) + 1 for t in vocab])
-        self.matrix = np.zeros((n, len(vocab)))
+        self.idf = {t: math.log((n + 1) / (df[t] + 1)) + 1 for t in sorted(df)}
+        self.postings: dict[str, list[tuple[int, float]]] = {}
         for row, doc in enumerate(docs):
-            self.matrix[row] = self._vector(doc)
+            for t, w in self._vector(doc).items():
+                self.postings.setdefault(t, []).append((row, w))
 
-    def _vector(self, counts: Counter) -> np.ndarray:
-        v = np.zeros(len(self.index))
-        for t, c in counts.items():
-            if t in self.index:
-                v[self.index[t]] = 1 + math.log(c)
-        v *= self.idf
-        norm = np.linalg.norm(v)
-        return v / norm if norm else v
+    def _vector(self, counts: Counter) -> dict[str, float]:
+        v = {t: (1 + math.log(c)) * self.idf[t] for t, c in counts.items() if t in self.idf}
+        norm = math.sqrt(sum(x * x for x in v.values()))
+        return {t: x / norm for t, x in v.items()} if norm else v
 
     def nearest(self, text: str) -> list[tuple[Example, float]]:
         """Up to NEIGHBOURS labelled examples with positive similarity, best first."""
         if not self.examples:
             return []
-        sims = self.matrix @ self._vector(Counter(_tokens(text)))
-        order = np.argsort(-sims, kind="stable")[:NEIGHBOURS]
-        return [(self.examples[i], float(sims[i])) for i in order if sims[i] > 1e-9]
+        sims: dict[int, float] = {}
+        for t, w in self._vector(Counter(_tokens(text))).items():
+            for row, x in self.postings[t]:
+                sims[row] = sims.get(row, 0.0) + w * x
+        best = sorted(sims.items(), key=lambda item: (-item[1], item[0]))[:NEIGHBOURS]
+        return [(self.examples[i], sim) for i, sim in best if sim > 1e-9]
 
 
 @lru_cache(maxsize=8)

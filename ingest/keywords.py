@@ -1,8 +1,8 @@
 """Per-case keywords (jieba TF-IDF) and the places each case names.
 
-Both tables tokenise a case's title and passages with jieba's POS tagger and the casekb
-term dictionary (`kbcore.words.init()` loads it), so 政社互动, 两份清单 or 浏河镇 are
-single tokens.
+Both tables read a case's title and passages tagged once by jieba's POS tagger (tag_cases)
+with the casekb term dictionary (`kbcore.words.init()` loads it), so 政社互动, 两份清单 or
+浏河镇 are single tokens.
 
 case_keywords: TF-IDF as jieba.analyse computes it (term frequency / tokens in the case,
 times IDF), but with the IDF computed over this corpus' own cases that have text (title +
@@ -25,6 +25,7 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
+from typing import NamedTuple
 
 import jieba.posseg
 
@@ -50,17 +51,29 @@ _NAME_POS = ("ns", "nr", "nz", "n", "nt", "j")
 _RESIDENT = re.compile(r"[(（]居[)）]")
 
 
-@lru_cache(maxsize=8192)
 def _pos(text: str) -> tuple[tuple[str, str], ...]:
-    """(word, tag) pairs for text; cached, as keywords and places tag the same texts."""
-    words.init()
+    """(word, tag) pairs for text."""
     return tuple((w.strip(), f) for w, f in jieba.posseg.cut(text or "") if w.strip())
 
 
-def _units(cases: list[dict], passages: list[dict]) -> dict[str, list[str]]:
-    """case id -> its texts: title first, then passages in order."""
+class Tagged(NamedTuple):
+    """One text tagged for both tables: as written (places) and as keywords read it."""
+    places: tuple[tuple[str, str], ...]
+    keywords: tuple[tuple[str, str], ...]
+
+
+def tag_cases(cases: list[dict], passages: list[dict]) -> dict[str, list[Tagged]]:
+    """case id -> its texts tagged, title first, then passages in order. Each text is tagged once for
+    both tables (a cache cannot hold a large corpus); only a text with 村(居) is tagged again for keywords."""
+    words.init()
     by_case = passages_by_case(passages)
-    return {c["id"]: [c.get("title") or ""] + [p["text"] for p in by_case.get(c["id"], [])] for c in cases}
+    tagged = {}
+    for c in cases:
+        tagged[c["id"]] = units = []
+        for text in [c.get("title") or ""] + [p["text"] for p in by_case.get(c["id"], [])]:
+            pos, plain = _pos(text), _RESIDENT.sub("", text)
+            units.append(Tagged(pos, pos if plain == text else _pos(plain)))
+    return tagged
 
 
 # --- keywords --------------------------------------------------------------------------
@@ -70,12 +83,11 @@ def _is_keyword(word: str, tag: str, stop: frozenset) -> bool:
             and not tag.startswith(_SKIP_POS))
 
 
-def keyword_rows(cases: list[dict], passages: list[dict]) -> list[dict]:
-    """case_keywords rows: the top TOP_KEYWORDS TF-IDF keywords of each case, rank 1 first."""
+def keyword_rows(tagged: dict[str, list[Tagged]], passages: list[dict]) -> list[dict]:
+    """case_keywords rows: the top TOP_KEYWORDS TF-IDF keywords of each case (tag_cases), rank 1 first."""
     stop = words.stopwords()
-    docs: dict[str, list[str]] = {}
-    for cid, texts in _units(cases, passages).items():
-        docs[cid] = [w for t in texts for w, f in _pos(_RESIDENT.sub("", t)) if _is_keyword(w, f, stop)]
+    docs = {cid: [w for t in texts for w, f in t.keywords if _is_keyword(w, f, stop)]
+            for cid, texts in tagged.items()}
     with_text = {p["case_id"] for p in passages}
     n = len(with_text)
     df = Counter(w for cid in with_text for w in set(docs.get(cid, ())))
@@ -122,11 +134,11 @@ def _dictionary_places() -> frozenset[str]:
     return frozenset(places)
 
 
-def _case_places(texts: list[str]) -> tuple[Counter, Counter]:
+def _case_places(texts: list[Tagged]) -> tuple[Counter, Counter]:
     """Suffixed places in the texts, and the bare names (太仓, 秦淮) seen, as separate counts."""
     places, bare = Counter(), Counter()
     for text in texts:
-        tagged = _pos(text)
+        tagged = text.places
         for i, (w, f) in enumerate(tagged):
             if f == "ns" and _is_place(w):
                 places[w] += 1
@@ -138,9 +150,9 @@ def _case_places(texts: list[str]) -> tuple[Counter, Counter]:
     return places, bare
 
 
-def place_rows(cases: list[dict], passages: list[dict]) -> list[dict]:
-    """case_places rows: each place a case names (title and passages) and how often."""
-    found = {cid: _case_places(texts) for cid, texts in _units(cases, passages).items()}
+def place_rows(tagged: dict[str, list[Tagged]]) -> list[dict]:
+    """case_places rows: each place a case (tag_cases) names in its title and passages, and how often."""
+    found = {cid: _case_places(texts) for cid, texts in tagged.items()}
     corpus = Counter()
     for places, _ in found.values():
         corpus.update(places)

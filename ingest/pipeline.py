@@ -10,7 +10,7 @@ from . import IngestError
 from .classify import classify_domains, set_label_columns
 from .clean import REPAIRS_FILE, RESIDUE_FILE, clean, load_repairs, load_residue
 from .figures import figure_rows
-from .keywords import keyword_rows, place_rows
+from .keywords import keyword_rows, place_rows, tag_cases
 from .manifest import load_manifest
 from .mechanisms import detect_mechanisms, mechanism_rows
 from .read import read_text
@@ -51,10 +51,11 @@ def ingest(corpus_dir: Path, progress: bool = True) -> tuple[dict[str, list[dict
     case_domains = chapter_domain_rows(cases) + classify_domains(cases, passages)
     case_mechanisms = detect_mechanisms(cases, passages)
     set_label_columns(cases, case_domains, case_mechanisms)
+    tagged = tag_cases(cases, passages)
     tables = {"sources": sources, "domains": domain_rows(), "cases": cases, "passages": passages,
               "case_domains": case_domains, "mechanisms": mechanism_rows(),
-              "case_mechanisms": case_mechanisms, "case_keywords": keyword_rows(cases, passages),
-              "case_places": place_rows(cases, passages), "case_figures": figure_rows(passages)}
+              "case_mechanisms": case_mechanisms, "case_keywords": keyword_rows(tagged, passages),
+              "case_places": place_rows(tagged), "case_figures": figure_rows(passages)}
     return tables, summarise(tables, removed_by_source)
 
 

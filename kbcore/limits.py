@@ -7,6 +7,7 @@ MAX_RESULTS = 100         # `limit` of a search, `k` of semantic_search()
 DEFAULT_RESULTS = 20      # results a page or a web selection shows when no limit is given
 MAX_COMPARED = 8          # cases side by side: what a screen and a printed page can still hold
 MAX_PACK_CASES = 100      # cases in one course pack or one id list
+MECHANISM_PAGE_CASES = 50  # cases (with their evidence) on one page of /-/mechanisms/<id>; ?page= for the rest
 MAX_TITLE_CHARS = 200     # the `title` a trainer gives a course pack
 # jieba_cut() in SQL: the longest bundled case body is 4,293 characters; 10,000 cut in about 70 ms,
 # while unbounded calls (a few MB each) held the interpreter for seconds and stalled every search.

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from datasette_plugins.casekb_search import mechanism_pages
+
 
 async def test_search_page_shows_results_in_chinese(ds):
     r = await ds.client.get("/-/search", params={"q": "小区里到处是垃圾怎么办"})
@@ -164,6 +166,20 @@ async def test_mechanisms_count_real_cases_and_list_other_documents_apart(ds):
     assert "太仓市 · 序 · 匹配词" in others and "太仓市 · 综述 · 匹配词" in others
     search = (await ds.client.get("/-/search", params={"q": "社区减负"})).text
     assert "</a>”有 4 个案例，另有 2 篇序言、综述等文献 · " in search
+
+
+async def test_mechanism_page_is_paginated(ds, monkeypatch):
+    monkeypatch.setattr(mechanism_pages, "MECHANISM_PAGE_CASES", 4)  # 社区减负: 4 cases, then 2 other documents
+    first = (await ds.client.get("/-/mechanisms/社区减负")).text
+    assert "4 个案例，另有 2 篇序言、综述等文献用到这一机制" in first  # totals, not this page's
+    assert "第 1 / 2 页" in first and 'rel="next" href="/-/mechanisms/%E7%A4%BE%E5%8C%BA%E5%87%8F%E8%B4%9F?page=2"' in first
+    assert 'rel="prev"' not in first and "/casekb/cases/mca2015-03-2" in first and "提到这一机制的文献" not in first
+    second = (await ds.client.get("/-/mechanisms/社区减负", params={"page": 2})).text
+    assert "第 2 / 2 页" in second and 'rel="prev"' in second and 'rel="next"' not in second
+    assert 'href="/casekb/cases/taicang100-preface1"' in second and 'href="/casekb/cases/mca2015-03-2"' not in second
+    for page, status in (("3", 404), ("0", 400), ("x", 400)):
+        r = await ds.client.get("/-/mechanisms/社区减负", params={"page": page})
+        assert r.status_code == status and "page: " in r.text
 
 
 @pytest.mark.parametrize("path", ["/-/search?q=垃圾", "/-/mechanisms", "/-/mechanisms/网格化", "/-/overview",

@@ -1,16 +1,17 @@
 """/-/mechanisms (every mechanism, how many cases use it) and /-/mechanisms/<id> (its cases,
 each with the passages that prove it, terms marked). The records come from reports.mechanisms;
 this module adds links and lays them out."""
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from datasette.utils.asgi import Response
 
 from index.search import highlight
+from kbcore.limits import MECHANISM_PAGE_CASES
 from reports.mechanisms import mechanism_detail, mechanism_list
 
 from . import workers
 from .access import route
-from .web import case_count, compare_url, mechanism_url, pack_links
+from .web import case_count, compare_url, error_response, mechanism_url, pack_links
 
 READS = ("mechanisms", "case_mechanisms", "cases", "passages")
 
@@ -26,19 +27,29 @@ async def mechanisms_page(datasette, request, base):
 @route(READS)
 async def mechanism_page(datasette, request, base):
     mechanism = unquote(request.url_vars["mechanism"])
-    detail = await workers.run(datasette, lambda conn: mechanism_detail(conn, mechanism))
+    page = request.args.get("page") or "1"
+    if not page.isdigit() or int(page) < 1:
+        return await error_response(datasette, request, "page: 页码须为正整数 (page must be 1, 2, ...)", 400)
+    detail = await workers.run(datasette, lambda conn: mechanism_detail(conn, mechanism, int(page),
+                                                                        MECHANISM_PAGE_CASES))
     if detail is None:
         return Response.html(await datasette.render_template(
             "casekb_mechanisms.html", {"mechanisms": [], "database": base.database,
                                         "error": f"没有名为“{mechanism}”的治理机制"}, request=request), status=404)
+    if detail["page"] > detail["pages"]:
+        return await error_response(datasette, request,
+                                    f"page: 共{detail['pages']}页 (there are {detail['pages']} pages)", 404)
     for entry in detail["cases"] + detail["documents"]:
         url = datasette.urls.row(base.database, "cases", entry["id"])
         entry["url"] = url
         entry["evidence"] = [{"id": p["id"], "html": highlight(p["text"], entry["terms"]), "url": f"{url}#{p['id']}"}
                              for p in entry["evidence"]]
+    here = datasette.urls.path(f"/-/mechanisms/{quote(mechanism)}")
     return Response.html(await datasette.render_template(
         "casekb_mechanism.html",
-        {**detail, "database": base.database, "count": case_count(len(detail["cases"]), len(detail["documents"])),
+        {**detail, "database": base.database, "count": case_count(detail["total_cases"], detail["total_documents"]),
+         "previous_url": f"{here}?page={detail['page'] - 1}" if detail["page"] > 1 else None,
+         "next_url": f"{here}?page={detail['page'] + 1}" if detail["page"] < detail["pages"] else None,
          "search_url": datasette.urls.path("/-/search"), "compare_url": compare_url(datasette, mechanism=mechanism),
          "pack_links": pack_links(datasette, mechanism=mechanism), "all_url": datasette.urls.path("/-/mechanisms")},
         request=request))

@@ -46,7 +46,9 @@ def pack_cases(conn, base, params, limit) -> list[str]:
     case_ids = select_cases(conn, searcher=base.searcher, limit=limit, **params)
     if len(case_ids) > MAX_PACK_CASES:
         raise SelectionError(f"domain/mechanism: 一个课程包最多{MAX_PACK_CASES}个案例，所选共{len(case_ids)}个，"
-                             f"请缩小范围 (at most {MAX_PACK_CASES} cases in a pack; the selection has {len(case_ids)})")
+                             "请加上 region、kind 或 status 缩小范围，或用 q 只取最相关的案例 "
+                             f"(at most {MAX_PACK_CASES} cases in a pack; the selection has {len(case_ids)}: "
+                             "narrow it with region, kind or status, or add q for the best matches)")
     return case_ids
 
 
