@@ -11,17 +11,17 @@ and which long text columns a table page cuts. The home page adds `home` (exampl
 coverage of the data in numbers read from the database, the entries); the search page adds
 `search_help` (the examples, the query length limit, a link to browse by filters alone).
 """
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from kbcore.limits import MAX_QUERY_CHARS
-from kbcore.schema import CASE_KINDS, KIND_LABELS, STATUS_LABELS
+from kbcore.schema import KIND_LABELS, STATUS_LABELS
 from reports.overview import overview
 
-from . import casebase
+from . import casebase, workers
 from .access import can_read
 from .exports import CSV_BOM
-from .overview import FILTER_ARGS, READS as OVERVIEW_READS
-from .web import stylesheet_url
+from .overview import READS as OVERVIEW_READS
+from .web import cases_url, stylesheet_url
 
 # Questions an official might type, offered as links on the home page and the search page
 # (a test checks that each one finds cases).
@@ -150,21 +150,23 @@ async def template_vars(datasette, request, template: str, database: str | None,
     return found
 
 
-def _search_url(datasette, q: str) -> str:
-    return datasette.urls.path("/-/search") + "?" + urlencode({"q": q})
+def _examples(datasette) -> list[dict]:
+    return [{"q": q, "url": datasette.urls.path("/-/search") + "?" + urlencode({"q": q})} for q in EXAMPLES]
 
 
 async def home(datasette, actor, base, data_url) -> dict:
     """The home page: examples, the coverage of the data in one sentence, the entries."""
     totals = None
     if base.database and await can_read(datasette, actor, base.database, OVERVIEW_READS):
-        totals = (await datasette.databases[base.database].execute_fn(overview))["totals"]
+        if base.totals is None:  # the served file is fixed: count once, not on every visit
+            base.totals = (await workers.run(datasette, overview))["totals"]
+        totals = base.totals
     entries = [("治理机制", "/-/mechanisms", "各地用到的治理机制，每个机制的案例与证据段落"),
                ("并排比较", "/-/compare", "几个案例的地区、领域、关键数字与机制并排对照，可生成课程包"),
                ("概览", "/-/overview", "各领域、各地区的案例数和收录情况图表")]
     return {
         "search_url": datasette.urls.path("/-/search"),
-        "examples": [{"q": q, "url": _search_url(datasette, q)} for q in EXAMPLES],
+        "examples": _examples(datasette),
         "totals": totals,
         "entries": [{"label": label, "url": datasette.urls.path(path), "note": note} for label, path, note in entries]
         + ([{"label": "数据表与SQL", "url": data_url, "note": "全部数据表、预设查询，可写 SQL，可下载 CSV、JSON"}]
@@ -178,11 +180,6 @@ def search_help(datasette, request, base) -> dict:
     search by filters alone a link to those cases in the cases table."""
     filters = {key: (request.args.get(key) or "").strip() for key in ("domain", "mechanism", "region", "kind", "status")}
     chosen = {key: value for key, value in filters.items() if value}
-    browse_url = None
-    if chosen and base.database:
-        args = {FILTER_ARGS.get(key, key): value for key, value in chosen.items()}
-        if "kind" not in chosen:  # real cases only, as the overview's links
-            args["kind__in"] = ",".join(CASE_KINDS)
-        browse_url = datasette.urls.table(base.database, "cases") + "?" + urlencode(args, quote_via=quote)
-    return {"examples": [{"q": q, "url": _search_url(datasette, q)} for q in EXAMPLES],
+    browse_url = cases_url(datasette, base.database, chosen) if chosen and base.database else None
+    return {"examples": _examples(datasette),
             "max_query_chars": MAX_QUERY_CHARS, "filters": chosen, "browse_url": browse_url}

@@ -1,22 +1,15 @@
 """/-/overview: the charts page. Numbers and SVG come from reports.overview; this module only
 turns table-cell filters into Datasette links and renders the template."""
-from urllib.parse import quote, urlencode
-
 from datasette.utils.asgi import Response
 
-from kbcore.schema import CASE_KINDS
 from reports.overview import overview, overview_charts
 
 from . import workers
 from .access import route
-from .web import mechanism_url
+from .web import cases_url, mechanism_url
 
 # The real_cases and coverage views count; the tables behind them are read too.
 READS = ("cases", "real_cases", "coverage", "sources", "domains", "case_domains", "mechanisms", "case_mechanisms")
-
-# cell filter -> cases-table query argument (domains and mechanisms are JSON arrays in `cases`)
-FILTER_ARGS = {"domain": "domains__arraycontains", "mechanism": "mechanisms__arraycontains",
-               "region": "region", "source_id": "source_id"}
 
 
 def _href(datasette, database: str, filters: dict) -> str:
@@ -24,9 +17,7 @@ def _href(datasette, database: str, filters: dict) -> str:
     real cases with those filters, so the list holds exactly the cases the cell counts."""
     if set(filters) == {"mechanism"}:
         return mechanism_url(datasette, filters["mechanism"])
-    args = {FILTER_ARGS[key]: value for key, value in filters.items()}
-    args["kind__in"] = ",".join(CASE_KINDS)
-    return datasette.urls.table(database, "cases") + "?" + urlencode(args, quote_via=quote)
+    return cases_url(datasette, database, filters)
 
 
 @route(READS)

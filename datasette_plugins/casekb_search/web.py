@@ -7,7 +7,7 @@ from urllib.parse import quote, urlencode
 from datasette.utils.asgi import Response
 
 from kbcore.limits import DEFAULT_RESULTS, MAX_RESULTS
-from kbcore.schema import OTHER_DOCUMENTS_LABEL, is_case
+from kbcore.schema import CASE_KINDS, OTHER_DOCUMENTS_LABEL, is_case
 from reports.export import FORMATS
 from reports.selection import SelectionError
 
@@ -33,6 +33,19 @@ def count_kinds(kinds) -> str:
     kinds = list(kinds)
     cases = sum(map(is_case, kinds))
     return case_count(cases, len(kinds) - cases)
+
+
+# filter -> cases-table query argument (domains and mechanisms are JSON arrays in `cases`)
+CASE_FILTER_ARGS = {"domain": "domains__arraycontains", "mechanism": "mechanisms__arraycontains"}
+
+
+def cases_url(datasette, database: str, filters: dict) -> str:
+    """The cases table filtered as given (domain, mechanism, region, source_id, kind, status), real
+    cases only unless a kind is chosen: the list holds exactly the cases a count or a filter means."""
+    args = {CASE_FILTER_ARGS.get(key, key): value for key, value in filters.items()}
+    if "kind" not in filters:
+        args["kind__in"] = ",".join(CASE_KINDS)
+    return datasette.urls.table(database, "cases") + "?" + urlencode(args, quote_via=quote)
 
 
 def mechanism_url(datasette, mechanism: str) -> str:
