@@ -157,12 +157,12 @@ def export(query, ids, domain, mechanism, region, limit, fmt, out, title, db):
     """Course pack of the chosen cases: cover, texts with citations, comparison table, sources."""
     from index.search import SearchError, connect_readonly, open_searcher
     from reports.pack import course_pack, describe_selection
-    from reports.selection import SelectionError, select_cases
+    from reports.selection import SelectionError, select_pack_cases
     try:
         searcher = open_searcher(db) if query else None
         with closing(connect_readonly(db)) as conn:
-            case_ids = select_cases(conn, ids=ids, query=query, domain=domain, mechanism=mechanism,
-                                    region=region, searcher=searcher, limit=limit)
+            case_ids = select_pack_cases(conn, ids=ids, query=query, domain=domain, mechanism=mechanism,
+                                         region=region, searcher=searcher, limit=limit)
             if not case_ids:
                 raise SelectionError("没有符合条件的案例 (no cases match; nothing written)")
             pack = course_pack(conn, case_ids, title=title, selection=describe_selection(

@@ -59,6 +59,18 @@ def select_cases(conn: sqlite3.Connection, ids=None, query: str | None = None, d
     return _reading_order(conn, allowed)
 
 
+def select_pack_cases(conn: sqlite3.Connection, searcher=None, limit: int = 20, **selection) -> list[str]:
+    """select_cases() for a course pack, from the web or the CLI alike: at most MAX_PACK_CASES, since a
+    domain or a mechanism of a large library may hold more; the error says how to narrow it."""
+    case_ids = select_cases(conn, searcher=searcher, limit=limit, **selection)
+    if len(case_ids) > MAX_PACK_CASES:
+        raise SelectionError(f"domain/mechanism: 一个课程包最多{MAX_PACK_CASES}个案例，所选共{len(case_ids)}个，"
+                             "请加上 region、kind 或 status 缩小范围，或用 q 只取最相关的案例 "
+                             f"(at most {MAX_PACK_CASES} cases in a pack; the selection has {len(case_ids)}: "
+                             "narrow it with region, kind or status, or add q for the best matches)")
+    return case_ids
+
+
 def _existing(conn, ids: list[str], param: str) -> list[str]:
     if len(ids) > MAX_PACK_CASES:
         raise SelectionError(f"{param}: 最多{MAX_PACK_CASES}个案例 (at most {MAX_PACK_CASES} cases, got {len(ids)})")

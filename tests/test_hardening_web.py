@@ -340,7 +340,8 @@ async def test_sql_past_the_deadline_is_interrupted_and_frees_the_worker(db_copy
 
 
 async def test_packs_and_titles_are_bounded(ds, monkeypatch):
-    monkeypatch.setattr(trainers, "MAX_PACK_CASES", 3)
+    import reports.selection
+    monkeypatch.setattr(reports.selection, "MAX_PACK_CASES", 3)  # where the cap is kept, for CLI and web alike
     r = await ds.client.get("/-/pack", params={"domain": "社区治理", "format": "md"})
     assert r.status_code == 400 and "最多3个案例" in r.text and "region、kind 或 status" in r.text
     narrowed = await ds.client.get("/-/pack", params={"domain": "社区治理", "q": "社区减负", "limit": 3,

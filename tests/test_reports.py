@@ -225,3 +225,17 @@ def test_cli_export_errors_name_the_parameter_and_write_nothing(built_db, tmp_pa
         result = CliRunner().invoke(main, ["export", *args, "--out", str(out), "--db", str(built_db)])
         assert result.exit_code != 0 and needle in result.output, result.output
         assert not out.exists()
+
+
+def test_a_pack_too_large_is_refused_from_the_cli_as_from_the_web(built_db, tmp_path, monkeypatch):
+    """The pack cap lives with the selection, so `casekb export --domain` is bounded as /-/pack is."""
+    import reports.selection
+    monkeypatch.setattr(reports.selection, "MAX_PACK_CASES", 5)
+    out = tmp_path / "pack.md"
+    result = CliRunner().invoke(main, ["export", "--domain", "社区治理", "--format", "md", "--out", str(out),
+                                       "--db", str(built_db)])
+    assert result.exit_code != 0 and "最多5个案例" in result.output and "region" in result.output
+    assert not out.exists()
+    result = CliRunner().invoke(main, ["export", "--domain", "社区治理", "--region", "南京市", "--format", "md",
+                                       "--out", str(out), "--db", str(built_db)])
+    assert result.exit_code == 0, result.output

@@ -8,12 +8,12 @@ from urllib.parse import quote
 
 from datasette.utils.asgi import Response
 
-from kbcore.limits import MAX_COMPARED, MAX_PACK_CASES, MAX_TITLE_CHARS
+from kbcore.limits import MAX_COMPARED, MAX_TITLE_CHARS
 from reports.compare import comparison
 from reports.export import DEFAULT_FORMAT, check_format, download_name
 from reports.options import filter_options
 from reports.pack import course_pack, describe_selection
-from reports.selection import FILTERS, SelectionError, parse_ids, select_cases
+from reports.selection import FILTERS, SelectionError, parse_ids, select_cases, select_pack_cases
 
 from . import workers
 from .access import route
@@ -41,17 +41,6 @@ def pack_title(request) -> str | None:
     return title
 
 
-def pack_cases(conn, base, params, limit) -> list[str]:
-    """The pack's cases, at most MAX_PACK_CASES (a domain or mechanism may hold more)."""
-    case_ids = select_cases(conn, searcher=base.searcher, limit=limit, **params)
-    if len(case_ids) > MAX_PACK_CASES:
-        raise SelectionError(f"domain/mechanism: 一个课程包最多{MAX_PACK_CASES}个案例，所选共{len(case_ids)}个，"
-                             "请加上 region、kind 或 status 缩小范围，或用 q 只取最相关的案例 "
-                             f"(at most {MAX_PACK_CASES} cases in a pack; the selection has {len(case_ids)}: "
-                             "narrow it with region, kind or status, or add q for the best matches)")
-    return case_ids
-
-
 @route(READS)
 async def pack_download(datasette, request, base):
     params = selection_params(request, "ids")
@@ -68,7 +57,7 @@ async def pack_download(datasette, request, base):
     together = (request.args.get("title_only") or ("list" if params["query"] else "pages")) == "list"
 
     def work(conn):  # selection, pack and rendering: one job, off the event loop
-        case_ids = pack_cases(conn, base, params, limit)
+        case_ids = select_pack_cases(conn, searcher=base.searcher, limit=limit, **params)
         if not case_ids:
             return None
         pack = course_pack(conn, case_ids, title=title, selection=selection, title_only_together=together)
