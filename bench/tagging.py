@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ingest.classify import MIN_SCORE, Example, domain_ids, score_cases, score_text, select  # noqa: E402
-from ingest.pipeline import ingest  # noqa: E402
+from ingest.pipeline import ingest_tables  # noqa: E402
 from ingest.tag import chapter_domain_rows  # noqa: E402
 
 GOLD_FILE = Path(__file__).with_name("tagging_gold.yml")
@@ -133,7 +133,7 @@ def gold_eval(cases: list[dict], passages: list[dict]) -> None:
 
 
 def main() -> None:
-    tables, _ = ingest(ROOT / "corpus", progress=False)
+    tables, _ = ingest_tables(ROOT / "corpus")
     cases, passages = tables["cases"], tables["passages"]
     by_id = {c["id"]: c for c in cases}
     examples = [Example(by_id[r["case_id"]]["title"], r["domain"], r["case_id"])

@@ -21,7 +21,7 @@ from ingest.clean import REPAIRS_FILE, RESIDUE_FILE, clean, load_repairs, load_r
 from ingest.formats import Extracted, read_document
 from ingest.manifest import load_manifest
 from ingest.passages import join_blocks
-from ingest.pipeline import segment
+from ingest.group import segment
 from ingest.read import read_text
 from ingest.segment import SOURCE_KINDS
 from ingest.segment.multicase import CASE_HEADING

@@ -12,6 +12,7 @@ just before the rename and "replaced" just after it.
 """
 import datetime
 import importlib.metadata
+import json
 import os
 import re
 import sqlite3
@@ -20,9 +21,9 @@ from pathlib import Path
 
 from ingest.manifest import corpus_checksum
 from ingest.pipeline import ingest
-from ingest.write import write_database
+from ingest.write import create_database
 
-STAGES = ("cleanup", "ingest", "write", "index", "record", "sync", "replace", "replaced")
+STAGES = ("cleanup", "ingest", "index", "record", "sync", "replace", "replaced")
 
 
 def build(corpus_dir: Path, db_path: Path, progress: bool = True, index_stage=None, stage=None) -> dict:
@@ -37,13 +38,12 @@ def build(corpus_dir: Path, db_path: Path, progress: bool = True, index_stage=No
     report("cleanup")
     stale = remove_stale_temporary_files(db_path)
     try:
-        report("ingest")
-        tables, summary = ingest(Path(corpus_dir), progress=progress)
-        checksum = corpus_checksum(Path(corpus_dir))
-        report("write")
-        db = write_database(tmp, tables)
         settle_previous(db_path)
         previous, damage = previous_database(db_path)
+        report("ingest")
+        db = create_database(tmp)
+        summary = ingest(Path(corpus_dir), db, db_path if previous else None, progress=progress)
+        checksum = corpus_checksum(Path(corpus_dir))
         if index_stage:
             report("index")
             summary.update(index_stage(db, db_path if previous else None) or {})
@@ -87,8 +87,10 @@ def build_info_row(summary: dict, checksum: str) -> dict:
         version = None
     return {"id": 1, "built_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "corpus_sha256": checksum, "model": summary.get("model"), "casekb_version": version,
+            "fingerprints": json.dumps(summary.get("fingerprints")),
             **{key: summary.get(key) for key in ("sources", "cases", "title_only_cases", "other_documents",
-                                                 "passages", "vectors", "embedded", "reused")}}
+                                                 "passages", "vectors", "embedded", "reused", "reused_sources",
+                                                 "index_factory")}}
 
 
 def settle_previous(db_path: Path) -> None:

@@ -129,14 +129,27 @@ class Neighbours:
 
     def nearest(self, text: str) -> list[tuple[Example, float]]:
         """Up to NEIGHBOURS labelled examples with positive similarity, best first."""
+        return self.nearest_to_tokens(Counter(_tokens(text)))
+
+    def nearest_to_tokens(self, tokens: Counter) -> list[tuple[Example, float]]:
+        """nearest() for a text already cut (index_tokens)."""
         if not self.examples:
             return []
         sims: dict[int, float] = {}
-        for t, w in self._vector(Counter(_tokens(text))).items():
+        for t, w in self._vector(tokens).items():
             for row, x in self.postings[t]:
                 sims[row] = sims.get(row, 0.0) + w * x
         best = sorted(sims.items(), key=lambda item: (-item[1], item[0]))[:NEIGHBOURS]
         return [(self.examples[i], sim) for i, sim in best if sim > 1e-9]
+
+
+def index_tokens(texts: list[str]) -> Counter:
+    """The tokens the neighbour vote compares, of a case's title and passages: jieba cuts at the line
+    breaks that join them, so this equals the tokens of the joined text."""
+    counts = Counter()
+    for text in texts:
+        counts.update(_tokens(text))
+    return counts
 
 
 @lru_cache(maxsize=8)
@@ -206,15 +219,25 @@ def score_cases(cases: list[dict], passages: list[dict]) -> dict[str, dict[str, 
 
 def _analyse(cases: list[dict], passages: list[dict]) -> dict[str, tuple]:
     labelled = {r["case_id"]: r["domain"] for r in chapter_domain_rows(cases)}
-    examples = tuple(Example(c["title"], labelled[c["id"]], c["id"]) for c in cases
-                     if c["id"] in labelled and c["title"])
-    neighbours = _neighbours(examples)
+    neighbours = labelled_neighbours(cases, labelled)
     by_case = passages_by_case(passages)
     return {case["id"]: _score_case(case, by_case.get(case["id"], []), neighbours)
             for case in cases if case["id"] not in labelled}
 
 
-def _score_case(case: dict, passages: list[dict], neighbours: Neighbours) -> tuple:
+def labelled_neighbours(cases: Iterable[dict], labelled: dict[str, str]) -> Neighbours:
+    """The neighbour vote of the labelled cases' titles ({case id: chapter domain})."""
+    return _neighbours(tuple(Example(c["title"], labelled[c["id"]], c["id"]) for c in cases
+                             if c["id"] in labelled and c["title"]))
+
+
+def case_domain_rows(case: dict, passages: list[dict], tokens: Counter, neighbours: Neighbours) -> list[dict]:
+    """case_domains rows (source 'classifier') of one case without a chapter domain; `tokens` are
+    its index_tokens, kept from when it was read."""
+    return _case_rows(*_score_case(case, passages, neighbours, tokens))
+
+
+def _score_case(case: dict, passages: list[dict], neighbours: Neighbours, tokens: Counter | None = None) -> tuple:
     title = case.get("title") or ""
     per_passage = [(p["id"], term_counts(p["text"])) for p in passages]
     counts = Counter()
@@ -222,7 +245,9 @@ def _score_case(case: dict, passages: list[dict], neighbours: Neighbours) -> tup
         counts.update(c)
     for term, n in term_counts(title).items():
         counts[term] += TITLE_WEIGHT * n
-    near = neighbours.nearest("\n".join([title] + [p["text"] for p in passages]))
+    if tokens is None:
+        tokens = index_tokens([title] + [p["text"] for p in passages])
+    near = neighbours.nearest_to_tokens(tokens)
     return case, _combine(rule_evidence(counts), near), counts, per_passage, near
 
 
@@ -254,8 +279,9 @@ def _case_rows(case: dict, scores: dict[str, float], counts: Counter,
 
 # --- the JSON array columns on cases -----------------------------------------------------
 
-def set_label_columns(cases: list[dict], case_domains: list[dict], case_mechanisms: list[dict]) -> None:
-    """cases.domains / cases.mechanisms: JSON arrays (best first) for Datasette's array facets."""
+def label_columns(case_domains: Iterable[dict], case_mechanisms: Iterable[dict]) -> dict[str, dict[str, str]]:
+    """{case id: its cases.domains and cases.mechanisms}: JSON arrays (best first) for Datasette's
+    array facets. A case missing here has neither: both are "[]"."""
     order = {d: i for i, d in enumerate(domain_ids())}
     domains: dict[str, list[dict]] = {}
     for r in case_domains:
@@ -263,8 +289,10 @@ def set_label_columns(cases: list[dict], case_domains: list[dict], case_mechanis
     mechanisms: dict[str, list[dict]] = {}
     for r in case_mechanisms:
         mechanisms.setdefault(r["case_id"], []).append(r)
-    for case in cases:
-        ds = sorted(domains.get(case["id"], []), key=lambda r: (-(r["score"] or 0), order.get(r["domain"], 99)))
-        ms = sorted(mechanisms.get(case["id"], []), key=lambda r: (-(r["score"] or 0), r["mechanism"]))
-        case["domains"] = json.dumps([r["domain"] for r in ds], ensure_ascii=False)
-        case["mechanisms"] = json.dumps([r["mechanism"] for r in ms], ensure_ascii=False)
+    columns = {}
+    for cid in domains.keys() | mechanisms.keys():
+        ds = sorted(domains.get(cid, []), key=lambda r: (-(r["score"] or 0), order.get(r["domain"], 99)))
+        ms = sorted(mechanisms.get(cid, []), key=lambda r: (-(r["score"] or 0), r["mechanism"]))
+        columns[cid] = {"domains": json.dumps([r["domain"] for r in ds], ensure_ascii=False),
+                        "mechanisms": json.dumps([r["mechanism"] for r in ms], ensure_ascii=False)}
+    return columns

@@ -1,6 +1,6 @@
 """Per-case keywords (jieba TF-IDF) and the places each case names.
 
-Both tables read a case's title and passages tagged once by jieba's POS tagger (tag_cases)
+Both tables read a case's title and passages tagged once by jieba's POS tagger (case_terms)
 with the casekb term dictionary (`kbcore.words.init()` loads it), so 政社互动, 两份清单 or
 浏河镇 are single tokens.
 
@@ -25,14 +25,13 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
 import jieba.posseg
 
 from kbcore import words
 from kbcore.text import CJK, CJK_CHAR
 
-from .records import passages_by_case
 
 TOP_KEYWORDS = 10
 ADMIN_SUFFIXES = ("省", "市", "县", "区", "镇", "乡", "街道", "村", "社区")
@@ -56,24 +55,29 @@ def _pos(text: str) -> tuple[tuple[str, str], ...]:
     return tuple((w.strip(), f) for w, f in jieba.posseg.cut(text or "") if w.strip())
 
 
-class Tagged(NamedTuple):
-    """One text tagged for both tables: as written (places) and as keywords read it."""
-    places: tuple[tuple[str, str], ...]
-    keywords: tuple[tuple[str, str], ...]
+class CaseTerms(NamedTuple):
+    """What the two tables need of one case, its texts tagged once: keyword counts in order of first
+    use and how many keyword tokens in all; the places it names and its bare names (太仓, 秦淮)."""
+    keywords: dict[str, int]
+    total: int
+    places: Counter
+    bare: Counter
 
 
-def tag_cases(cases: list[dict], passages: list[dict]) -> dict[str, list[Tagged]]:
-    """case id -> its texts tagged, title first, then passages in order. Each text is tagged once for
-    both tables (a cache cannot hold a large corpus); only a text with 村(居) is tagged again for keywords."""
+def case_terms(texts: list[str]) -> CaseTerms:
+    """A case's texts (title first, then passages in order) tagged once by jieba for both tables;
+    only a text with 村(居) is tagged again for keywords. The tags themselves are not kept."""
     words.init()
-    by_case = passages_by_case(passages)
-    tagged = {}
-    for c in cases:
-        tagged[c["id"]] = units = []
-        for text in [c.get("title") or ""] + [p["text"] for p in by_case.get(c["id"], [])]:
-            pos, plain = _pos(text), _RESIDENT.sub("", text)
-            units.append(Tagged(pos, pos if plain == text else _pos(plain)))
-    return tagged
+    stop = words.stopwords()
+    keywords: dict[str, int] = {}
+    places, bare = Counter(), Counter()
+    for text in texts:
+        pos, plain = _pos(text), _RESIDENT.sub("", text or "")
+        for w, f in (pos if plain == (text or "") else _pos(plain)):
+            if _is_keyword(w, f, stop):
+                keywords[w] = keywords.get(w, 0) + 1
+        _count_places(pos, places, bare)
+    return CaseTerms(keywords, sum(keywords.values()), places, bare)
 
 
 # --- keywords --------------------------------------------------------------------------
@@ -83,28 +87,24 @@ def _is_keyword(word: str, tag: str, stop: frozenset) -> bool:
             and not tag.startswith(_SKIP_POS))
 
 
-def keyword_rows(tagged: dict[str, list[Tagged]], passages: list[dict]) -> list[dict]:
-    """case_keywords rows: the top TOP_KEYWORDS TF-IDF keywords of each case (tag_cases), rank 1 first."""
-    stop = words.stopwords()
-    docs = {cid: [w for t in texts for w, f in t.keywords if _is_keyword(w, f, stop)]
-            for cid, texts in tagged.items()}
-    with_text = {p["case_id"] for p in passages}
-    n = len(with_text)
-    df = Counter(w for cid in with_text for w in set(docs.get(cid, ())))
-    def idf(w: str) -> float:
-        return math.log((n + 1) / (df[w] + 1)) + 1
-    rows = []
-    for cid, toks in docs.items():
-        if not toks:
-            continue
-        tf = Counter(toks)
-        first = {}
-        for i, w in enumerate(toks):
-            first.setdefault(w, i)
-        ranked = sorted(tf, key=lambda w: (-tf[w] * idf(w), first[w]))[:TOP_KEYWORDS]
-        rows += [{"case_id": cid, "keyword": w, "weight": round(tf[w] / len(toks) * idf(w), 4),
-                  "rank": rank} for rank, w in enumerate(ranked, 1)]
-    return rows
+def idf_of(keyword_sets: Iterable[Iterable[str]]) -> Callable[[str], float]:
+    """The IDF over the cases that have text (one set of keywords each): a word none uses gets the highest."""
+    df, n = Counter(), 0
+    for keywords in keyword_sets:
+        df.update(set(keywords))
+        n += 1
+    return lambda w: math.log((n + 1) / (df[w] + 1)) + 1
+
+
+def case_keyword_rows(case_id: str, counts: dict[str, int], total: int, idf: Callable[[str], float]) -> list[dict]:
+    """case_keywords rows of one case: its top TOP_KEYWORDS TF-IDF keywords, rank 1 first
+    (ties in order of first use: `counts` keeps that order)."""
+    if not total:
+        return []
+    first = {w: i for i, w in enumerate(counts)}
+    ranked = sorted(counts, key=lambda w: (-counts[w] * idf(w), first[w]))[:TOP_KEYWORDS]
+    return [{"case_id": case_id, "keyword": w, "weight": round(counts[w] / total * idf(w), 4), "rank": rank}
+            for rank, w in enumerate(ranked, 1)]
 
 
 # --- places ----------------------------------------------------------------------------
@@ -134,41 +134,36 @@ def _dictionary_places() -> frozenset[str]:
     return frozenset(places)
 
 
-def _case_places(texts: list[Tagged]) -> tuple[Counter, Counter]:
-    """Suffixed places in the texts, and the bare names (太仓, 秦淮) seen, as separate counts."""
-    places, bare = Counter(), Counter()
-    for text in texts:
-        tagged = text.places
-        for i, (w, f) in enumerate(tagged):
-            if f == "ns" and _is_place(w):
-                places[w] += 1
-            elif f == "ns" and i + 1 < len(tagged) and tagged[i + 1][0] in ADMIN_SUFFIXES \
-                    and _is_place(w + tagged[i + 1][0]):
-                places[w + tagged[i + 1][0]] += 1          # 太仓 / 市 -> 太仓市
-            elif f.startswith(_NAME_POS) and len(w) >= 2 and not _PLACE.match(w):
-                bare[w] += 1
-    return places, bare
+def _count_places(tagged: tuple[tuple[str, str], ...], places: Counter, bare: Counter) -> None:
+    """Add the suffixed places in one tagged text to `places`, and the bare names seen to `bare`."""
+    for i, (w, f) in enumerate(tagged):
+        if f == "ns" and _is_place(w):
+            places[w] += 1
+        elif f == "ns" and i + 1 < len(tagged) and tagged[i + 1][0] in ADMIN_SUFFIXES \
+                and _is_place(w + tagged[i + 1][0]):
+            places[w + tagged[i + 1][0]] += 1          # 太仓 / 市 -> 太仓市
+        elif f.startswith(_NAME_POS) and len(w) >= 2 and not _PLACE.match(w):
+            bare[w] += 1
 
 
-def place_rows(tagged: dict[str, list[Tagged]]) -> list[dict]:
-    """case_places rows: each place a case (tag_cases) names in its title and passages, and how often."""
-    found = {cid: _case_places(texts) for cid, texts in tagged.items()}
-    corpus = Counter()
-    for places, _ in found.values():
-        corpus.update(places)
-    known = set(corpus) | _dictionary_places()
+def places_by_stem(corpus: Counter) -> dict[str, list[str]]:
+    """Every place the corpus (its suffixed places counted over all cases) or the term dictionary
+    knows, by its bare name: the candidates a bare 太仓 may stand for."""
     by_stem: dict[str, list[str]] = {}
-    for place in known:
+    for place in set(corpus) | _dictionary_places():
         by_stem.setdefault(_stem(place), []).append(place)
+    return by_stem
+
+
+def case_place_rows(case_id: str, places: Counter, bare: Counter, by_stem: dict[str, list[str]],
+                    corpus: Counter) -> list[dict]:
+    """case_places rows of one case: each place it names in its title and passages, and how often."""
     rank = {s: i for i, s in enumerate(ADMIN_SUFFIXES + LOCAL_SUFFIXES)}
-    rows = []
-    for cid, (places, bare) in found.items():
-        counts = Counter(places)
-        for name, n in bare.items():
-            candidates = [p for p in by_stem.get(name, []) if p[len(name):] in ADMIN_SUFFIXES]
-            if candidates:    # the one this case names, else the corpus' most frequent, else the larger unit
-                best = min(candidates, key=lambda p: (-places[p], -corpus[p], rank[p[len(name):]], p))
-                counts[best] += n
-        rows += [{"case_id": cid, "place": p, "count": n}
-                 for p, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))]
-    return rows
+    counts = Counter(places)
+    for name, n in bare.items():
+        candidates = [p for p in by_stem.get(name, []) if p[len(name):] in ADMIN_SUFFIXES]
+        if candidates:    # the one this case names, else the corpus' most frequent, else the larger unit
+            best = min(candidates, key=lambda p: (-places[p], -corpus[p], rank[p[len(name):]], p))
+            counts[best] += n
+    return [{"case_id": case_id, "place": p, "count": n}
+            for p, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))]

@@ -1,19 +1,34 @@
-"""Write the records to SQLite with sqlite-utils, as the database contract (kbcore.schema) lays it out."""
+"""The database as the contract (kbcore.schema) lays it out, written with sqlite-utils."""
 import sqlite_utils
 
 from kbcore.schema import INDEXES, NOT_NULL, TABLES, VIEWS, document_kind_rows
 
 
-def write_database(path, tables: dict[str, list[dict]]) -> sqlite_utils.Database:
-    """Create every table in schema order and insert its rows, then the views; returns the open database."""
+def create_database(path) -> sqlite_utils.Database:
+    """A new database at path with every table, in schema order, and the views; rows come later.
+
+    It is a build's temporary file, renamed into place only when whole (casekb.build), so it
+    needs no journal or sync of its own while it is written."""
     db = sqlite_utils.Database(path)
-    tables = {"document_kinds": document_kind_rows(), **tables}
+    db.conn.execute("pragma journal_mode = off")
+    db.conn.execute("pragma synchronous = off")
     for name, (columns, pk, fks) in TABLES.items():
-        table = db.table(name)
-        table.create(columns, pk=pk, foreign_keys=fks, not_null=NOT_NULL.get(name, set()))
-        table.insert_all(tables.get(name, []))
-        for cols in INDEXES.get(name, []):
-            table.create_index(cols)
+        db.table(name).create(columns, pk=pk, foreign_keys=fks, not_null=NOT_NULL.get(name, set()))
+    db.table("document_kinds").insert_all(document_kind_rows())
     for name, sql in VIEWS.items():
         db.create_view(name, sql)
     return db
+
+
+def insert_rows(db: sqlite_utils.Database, tables: dict[str, list[dict]]) -> None:
+    """Append rows, by table."""
+    for name, rows in tables.items():
+        if rows:
+            db.table(name).insert_all(rows)
+
+
+def create_indexes(db: sqlite_utils.Database) -> None:
+    """The schema's indexes, once the rows are in (faster than keeping them up to date row by row)."""
+    for name, columns in INDEXES.items():
+        for cols in columns:
+            db.table(name).create_index(cols)

@@ -24,6 +24,12 @@ WORK_QUEUE = 64           # requests that may wait for a worker; beyond that: 50
 REQUEST_SECONDS = 5       # a plugin request still running after this is answered 503; its SQL is interrupted
 RETRY_AFTER_SECONDS = 5   # what a 503 tells the client to wait
 
+# The build uses both cores of the machine it was sized for: jieba runs in this many worker processes
+# (kbcore.parallel) and the encoder in this many threads; fewer items than PARALLEL_MIN_ITEMS stay in
+# the building process, since starting a worker costs about a second.
+BUILD_WORKERS = 2
+PARALLEL_MIN_ITEMS = 16
+
 # The build. A corpus file above this is refused, naming it and its size: the largest bundled file
 # is 26 KB and a whole book is a few MB, while a 50 MB file took over 300 s and 2.2 GB to build.
 MAX_SOURCE_BYTES = 20 * 2**20

@@ -9,6 +9,8 @@ rather than jieba's default 太仓/市政/社/互动.
 """
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import logging
 import threading
 import unicodedata
@@ -113,6 +115,26 @@ def segmented(text: str) -> str:
     return " ".join(cut_for_index(text))
 
 
+def segmented_all(texts: list[str]) -> list[str]:
+    """segmented() of each text (a worker's share of a build's FTS column)."""
+    return [segmented(t) for t in texts]
+
+
+@lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """What decides how a text is cut: this module, the folding, the term dictionary and the
+    libraries' versions. A build may reuse a segmented column only while it is unchanged."""
+    h = hashlib.sha256()
+    for path in (Path(__file__), Path(__file__).with_name("text.py"), TERMS_FILE):
+        h.update(path.read_bytes())
+    for name in ("jieba", "opencc-python-reimplemented"):
+        try:
+            h.update(f"{name}={importlib.metadata.version(name)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return h.hexdigest()
+
+
 def query_terms(query: str) -> list[str]:
     """Distinct content terms of a query, in order, at most MAX_QUERY_TERMS.
 
@@ -166,6 +188,8 @@ __all__ = [
     "cut",
     "cut_for_index",
     "segmented",
+    "segmented_all",
+    "fingerprint",
     "query_terms",
     "fold_query",
     "folded_query_terms",

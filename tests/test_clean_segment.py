@@ -6,7 +6,7 @@ import pytest
 from kbcore.text import normalise_width
 from ingest import IngestError
 from ingest.clean import RESIDUE_FILE, clean, load_residue
-from ingest.pipeline import ingest
+from ingest.pipeline import ingest_tables
 from ingest.segment.book import merge_book_part, segment_book
 from tests.samples import SAMPLE_CASES, add_book_text
 
@@ -71,7 +71,7 @@ def test_duplicate_case_text_is_an_error_with_line(tmp_path):
 
 def test_dropping_a_case_file_in_corpus_adds_bodies_and_new_cases(corpus_copy):
     add_book_text(corpus_copy)
-    tables, summary = ingest(corpus_copy, progress=False)
+    tables, summary = ingest_tables(corpus_copy)
     cases = {c["id"]: c for c in tables["cases"]}
     one = cases["taicang100-001"]
     assert one["status"] == "full_text" and one["page"] == 3 and "补偿方案" in one["body"]

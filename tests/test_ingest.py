@@ -5,7 +5,7 @@ import pytest
 import sqlite_utils
 
 from casekb.build import build
-from ingest.pipeline import ingest
+from ingest.pipeline import ingest_tables
 from ingest.records import case_id, case_rows
 from ingest.segment.documents import document
 from kbcore.schema import DOCUMENT_KINDS
@@ -143,8 +143,8 @@ def test_schema_has_foreign_keys_and_indexes(db):
 def test_rebuild_gives_same_ids_and_rows(tmp_path):
     from pathlib import Path
     corpus = Path(__file__).resolve().parents[1] / "corpus"
-    a, _ = ingest(corpus, progress=False)
-    b, _ = ingest(corpus, progress=False)
+    a, _ = ingest_tables(corpus)
+    b, _ = ingest_tables(corpus)
     assert a == b
     build(corpus, tmp_path / "one.db", progress=False)
     build(corpus, tmp_path / "two.db", progress=False)

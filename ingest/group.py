@@ -1,0 +1,85 @@
+"""One source group, from files to rows: read, clean, segment, records, then the tags that need
+nothing but the case itself (mechanisms, key figures, and what jieba finds: case_tokens).
+
+A group is a source and the parts that join it (a book and its book_cases). Groups are
+independent, so the build reads them in worker processes (kbcore.parallel); `start` gives each
+worker the rules once, and `read_group` is called per group.
+"""
+import json
+from pathlib import Path
+
+from . import IngestError
+from .classify import index_tokens
+from .clean import REPAIRS_FILE, RESIDUE_FILE, clean, load_repairs, load_residue
+from .figures import figure_rows
+from .keywords import case_terms
+from .mechanisms import detect_mechanisms
+from .read import read_text
+from .records import case_rows, passages_by_case, source_row
+from .segment import SOURCE_KINDS
+
+_rules: dict = {}
+
+
+def start(corpus_dir: Path) -> None:
+    """Load the rules every group is read with (a worker's initializer)."""
+    _rules["residue"] = load_residue(Path(corpus_dir) / RESIDUE_FILE)
+    _rules["repairs"] = load_repairs(Path(corpus_dir) / REPAIRS_FILE)
+
+
+def repairs() -> dict:
+    return _rules["repairs"]
+
+
+def source_groups(entries: list[dict]) -> list[list[dict]]:
+    """The manifest's sources in groups, in manifest order: each source with the parts that join it."""
+    heads = [e for e in entries if not SOURCE_KINDS[e["kind"]].merge]
+    parts: dict[str, list[dict]] = {}
+    for e in entries:
+        if SOURCE_KINDS[e["kind"]].merge:
+            parts.setdefault(e["part_of"], []).append(e)
+    return [[head, *parts.get(head["id"], [])] for head in heads]
+
+
+def segment(entry: dict, lines) -> list[dict]:
+    """The documents of one source, by the segmenter of its kind."""
+    if not lines:
+        raise IngestError(f"{entry['path']}: nothing left after cleaning")
+    return SOURCE_KINDS[entry["kind"]].segment(entry, lines)
+
+
+def read_group(group: list[dict]) -> dict[str, list]:
+    """Rows of every table the group fills (sources, cases, passages, case_tokens, case_mechanisms,
+    case_figures); cases.domains and cases.mechanisms are left for the corpus-wide pass."""
+    sources, docs = [], None
+    for entry in group:
+        raw = read_text(entry["path"])
+        lines, removed = clean(raw, entry["file"], _rules["residue"], _rules["repairs"].get(entry["file"], ()))
+        found = segment(entry, lines)
+        docs = found if docs is None else SOURCE_KINDS[entry["kind"]].merge(docs, found, entry)
+        sources.append(source_row(entry, raw, removed))
+    cases, passages = case_rows(group[0], docs)
+    return {"sources": sources, "cases": cases, "passages": passages,
+            "case_tokens": token_rows(cases, passages), **tag_rows(cases, passages)}
+
+
+def tag_rows(cases: list[dict], passages: list[dict]) -> dict[str, list[dict]]:
+    """The tags that follow one rule file each (ingest.reuse.STAGE_RULES), by table."""
+    return {"case_mechanisms": detect_mechanisms(cases, passages), "case_figures": figure_rows(passages)}
+
+
+def token_rows(cases: list[dict], passages: list[dict]) -> list[dict]:
+    """case_tokens rows: each case's title and passages cut by jieba once, for the corpus-wide passes."""
+    by_case = passages_by_case(passages)
+    rows = []
+    for case in cases:
+        texts = [case.get("title") or ""] + [p["text"] for p in by_case.get(case["id"], [])]
+        terms = case_terms(texts)
+        rows.append({"case_id": case["id"], "keyword_counts": _json(terms.keywords), "keyword_total": terms.total,
+                     "places": _json(terms.places), "bare_names": _json(terms.bare),
+                     "index_tokens": _json(index_tokens(texts))})
+    return rows
+
+
+def _json(counts: dict) -> str:
+    return json.dumps(counts, ensure_ascii=False, separators=(",", ":"))
