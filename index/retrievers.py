@@ -10,7 +10,9 @@ import numpy as np
 
 from kbcore.words import match_expression
 
+from . import bm25
 from .connection import marks
+from .evidence import TermIndex
 from .query import Query
 from .vectors import Vectors, nearest
 
@@ -25,14 +27,30 @@ Retriever = Callable[[object, Query, int], list[Hit]]
 
 
 def keyword(conn, query: Query, k: int) -> list[Hit]:
-    """Passages matching any searched term (the query's concepts and their expansions), by FTS5 bm25."""
+    """Passages matching any searched term (the query's concepts and their expansions), by FTS5 bm25
+    (ties by rowid). The k best are found before their passages are read: a common word matches most
+    of the corpus, and joining every match with `passages` cost three times the ranking."""
     match = match_expression(list(query.search_terms))
     if not match:
         return []
     return [Hit(cid, pid, -rank) for cid, pid, rank in conn.execute(
-        "select p.case_id, p.id, bm25(passages_fts) from passages_fts join passages p "
-        "on p.rowid = passages_fts.rowid where passages_fts match ? order by bm25(passages_fts) limit ?",
-        [match, k])]
+        "select p.case_id, p.id, f.rank from (select rowid, bm25(passages_fts) as rank from passages_fts "
+        "where passages_fts match ? order by rank, rowid limit ?) f join passages p on p.rowid = f.rowid "
+        "order by f.rank, f.rowid", [match, k])]
+
+
+def bounded_keyword(terms: TermIndex, stats: bm25.Averages | None) -> Retriever:
+    """keyword(), with the same hits in the same order, for one served file: when the query mixes rare
+    terms with terms in half the passages or more, FTS5 scores only the passages holding the rare
+    ones (index.bm25); `terms` knows how many passages hold each term."""
+    def retrieve(conn, query: Query, k: int) -> list[Hit]:
+        ranked = bm25.top(conn, list(query.search_terms), k, lambda t: terms.rows(conn, "passages_fts", t), stats)
+        if ranked is None:
+            return keyword(conn, query, k)
+        rows = {rowid: (cid, pid) for rowid, cid, pid in conn.execute(
+            f"select rowid, case_id, id from passages where rowid in ({marks(ranked)})", [r for r, _ in ranked])}
+        return [Hit(*rows[rowid], -rank) for rowid, rank in ranked]
+    return retrieve
 
 
 def title(conn, query: Query, k: int) -> list[Hit]:

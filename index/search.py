@@ -19,17 +19,17 @@ import numpy as np
 from kbcore.schema import CASE_KINDS
 from kbcore.words import fold_query, init
 
-from . import retrievers
+from . import bm25, retrievers
 from .connection import connect_readonly, marks, named_rows
 from .encoders import load_encoder
-from .evidence import TermHits, coverage, term_hits
+from .evidence import TermHits, TermIndex, coverage, term_hits
 from .filters import allowed_cases
 from .fusion import Fused, Fusion, fuse
 from .query import Query, QueryTerms, SearchError, clean_query, mechanism_catalogue, named_mechanisms, parse_query
 from .ranking import Floor, Ranking, shipped
 from .results import NO_ANSWER, describe, describe_listing, describe_neighbours, suggestions
 from .snippets import highlight
-from .vectors import IndexMismatch, case_centre, load_vectors, nearest, standing
+from .vectors import IndexMismatch, case_centre, load_vectors, nearest_cases, standing
 
 __all__ = ["Searcher", "open_searcher", "SearchError", "highlight", "connect_readonly", "allowed_cases",
            "Answer", "CANDIDATES", "MODES", "NO_ANSWER", "suggestions"]
@@ -72,14 +72,16 @@ class Searcher:
             self.vectors = load_vectors(conn, model)
             self.mechanisms = mechanism_catalogue(conn)  # the database is fixed while it is served
             self.case_count = conn.execute("select count(*) from cases").fetchone()[0]
+            self.terms = TermIndex(conn)  # which cases hold a term, kept for the common ones
+            self.fts_stats = bm25.averages(conn, "passages_fts")
         self.ranking = ranking or shipped(self.vectors.model)
         self.encoder = load_encoder(self.vectors.model, threads=QUERY_THREADS)
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.cache_size = cache_size
         # Fusion adds the lists in this order (float sums depend on it).
-        self.retrievers = {"keyword": retrievers.keyword, "title": retrievers.title,
-                           "mechanism": retrievers.mechanism,
+        self.retrievers = {"keyword": retrievers.bounded_keyword(self.terms, self.fts_stats),
+                           "title": retrievers.title, "mechanism": retrievers.mechanism,
                            "semantic": retrievers.semantic(self.vectors, self.embed)}
 
     def named_mechanisms(self, text: str) -> list[dict]:
@@ -109,22 +111,33 @@ class Searcher:
         """Real cases (never a preface, essay or editors' introduction) closest to this one: the mean of
         its vectors (title and passages) against all, each with its status. On a title-only case's
         page the nearest cases with text fill the first half of the list: a title's nearest
-        neighbours are other bare titles, and a reader there needs text."""
-        centre = case_centre(self.vectors, case_id)
+        neighbours are other bare titles, and a reader there needs text. Costs the case's own vectors
+        and the nearest few hundred (index.vectors.nearest_cases), not a pass over every vector."""
+        centre = case_centre(self.vectors, case_id, conn)
         if centre is None:
             return []
-        best = {}
-        for i, score in nearest(self.vectors, centre, self.vectors.index.ntotal):
-            cid = self.vectors.items[i][0]
-            if cid != case_id and cid not in best:
-                best[cid] = score
-        ids = list(best)
-        rows = {r["id"]: r for r in named_rows(
-            conn, f"select id, kind, status from cases where id in ({marks(ids)}) or id = ?", [*ids, case_id])}
-        real = [cid for cid in ids if rows[cid]["kind"] in CASE_KINDS]
-        if case_id in rows and rows[case_id]["status"] == "title_only":
-            with_text = [c for c in real if rows[c]["status"] != "title_only"][:(k + 1) // 2]
-            real = with_text + [c for c in real if c not in with_text]
+        rows = {r["id"]: r for r in named_rows(conn, "select id, kind, status from cases where id = ?", [case_id])}
+        title_only = case_id in rows and rows[case_id]["status"] == "title_only"
+
+        def real_cases(best: dict) -> list[str]:
+            new = [cid for cid in best if cid not in rows]
+            if new:
+                rows.update((r["id"], r) for r in named_rows(
+                    conn, f"select id, kind, status from cases where id in ({marks(new)})", new))
+            return [cid for cid in best if cid != case_id and cid in rows and rows[cid]["kind"] in CASE_KINDS]
+
+        def with_text(real: list[str]) -> list[str]:
+            return [c for c in real if rows[c]["status"] != "title_only"][:(k + 1) // 2] if title_only else []
+
+        def enough(best: dict) -> bool:
+            real = real_cases(best)
+            return len(real) >= k and len(with_text(real)) >= (k + 1) // 2 * title_only
+
+        best = nearest_cases(self.vectors, centre, enough)
+        real = real_cases(best)
+        if title_only:
+            first = with_text(real)
+            real = first + [c for c in real if c not in first]
         return describe_neighbours(conn, [(cid, best[cid]) for cid in real[:k]])
 
     def search(self, query: str | None, limit: int = 10, domain: str | None = None, region: str | None = None,
@@ -157,7 +170,8 @@ class Searcher:
 
     def gather(self, conn, text: str, terms: QueryTerms, modes=MODES, allowed: set[str] | None = None) -> Candidates:
         """The retrievers' lists for a query (filters applied) and each candidate's evidence."""
-        query = parse_query(text, self.mechanisms, terms, in_corpus=lambda w: bool(term_hits(conn, [w]).cases(w)))
+        query = parse_query(text, self.mechanisms, terms,
+                            in_corpus=lambda w: bool(term_hits(conn, [w], self.terms).cases(w)))
         if "mechanism" not in modes:
             query = query._replace(mechanisms=())  # nor named in the reasons
         vec = self.embed(query.folded) if "semantic" in modes and query.folded else None  # embedded once
@@ -174,8 +188,9 @@ class Searcher:
                 if hit.case_id not in similarity:
                     similarity[hit.case_id] = (hit.score, hit.passage_id)
                     stand[hit.case_id] = stands(hit.score)
-        hits = term_hits(conn, query.search_terms)
-        return Candidates(query, lists, similarity, stand, coverage(query, hits, self.case_count), hits)
+        hits = term_hits(conn, query.search_terms, self.terms)
+        ranked = {h.case_id for found in lists.values() for h in found}  # the only cases fusion sees
+        return Candidates(query, lists, similarity, stand, coverage(query, hits, self.case_count, ranked), hits)
 
     def above_floor(self, found: Candidates, fused: list[Fused], floor: Floor | None) -> list[Fused]:
         if floor is None:

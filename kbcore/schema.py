@@ -47,7 +47,7 @@ TABLES = {
     "sources": ({"id": str, "file": str, "title": str, "kind": str, "part_of": str, "editor": str,
                  "publisher": str, "place": str, "date": str, "isbn": str, "url": str, "script": str, "region": str,
                  "province": str, "expected_cases": int, "note": str, "chars": int, "sha256": str,
-                 "residue_removed": str}, "id", []),
+                 "residue_removed": str, "build_key": str}, "id", []),
     "document_kinds": ({"id": str, "label": str, "is_case": int, "description": str}, "id", []),
     "domains": ({"id": str, "name_zh": str, "name_en": str, "chapter": str, "description": str}, "id", []),
     "cases": ({"id": str, "source_id": str, "kind": str, "number": int, "title": str,
@@ -71,18 +71,34 @@ TABLES = {
     "case_figures": ({"id": str, "case_id": str, "passage_id": str, "start": int, "end": int, "quote": str,
                       "quantities": str, "change": str, "weight": float, "rank": int}, "id",
                      [("case_id", "cases", "id"), ("passage_id", "passages", "id")]),
+    # What jieba found in each case (title and passages), kept so that the corpus-wide tags (keywords,
+    # places, domains) and a rebuild need no jieba: keyword counts in order of first use, places, bare
+    # names, the classifier's index tokens (JSON objects). A build cache, not for reading.
+    "case_tokens": ({"case_id": str, "keyword_counts": str, "keyword_total": int, "places": str,
+                     "bare_names": str, "index_tokens": str}, "case_id", [("case_id", "cases", "id")]),
     # One vector per case title and passage (written by the index stage); id is the FAISS id.
     "embeddings": ({"id": int, "model": str, "case_id": str, "passage_id": str, "kind": str,
                     "content_hash": str, "embedding": bytes}, "id",
                    [("case_id", "cases", "id"), ("passage_id", "passages", "id")]),
+    # The FAISS index over the embeddings (index.vectors, written by the index stage; one row, id 1): its
+    # factory string (`casekb build --index`), search parameters, the vectors' mean and covariance (float64)
+    # and, for an approximate index, the index serialised (none for Flat: made from `embeddings` at start-up).
+    "vector_index": ({"id": int, "model": str, "factory": str, "vectors": int, "dim": int,
+                      "search_parameters": str, "mean": bytes, "covariance": bytes, "faiss_index": bytes}, "id", []),
     # What was built: one row (id 1), written last by the build (casekb.build.build_info_row).
     "build_info": ({"id": int, "built_at": str, "corpus_sha256": str, "model": str, "casekb_version": str,
                     "sources": int, "cases": int, "title_only_cases": int, "other_documents": int,
-                    "passages": int, "vectors": int, "embedded": int, "reused": int}, "id", []),
+                    "passages": int, "vectors": int, "embedded": int, "reused": int, "index_factory": str,
+                    "reused_sources": int, "fingerprints": str}, "id", []),
 }
 NOT_NULL = {"sources": {"id", "title"}, "cases": {"id", "title"}}
 INDEXES = {
-    "cases": [["source_id"], ["kind"], ["region"], ["chapter_no"], ["status"]],
+    "cases": [["source_id"], ["kind"], ["region"], ["chapter_no"], ["status"],
+              # Covering the columns the counts of the overview, the mechanism pages and the reading order
+              # read: a row of `cases` holds the text, and `status` lies past it (pages of overflow per case).
+              ["kind", "status", "region", "province", "source_id", "number", "id"],
+              ["source_id", "kind", "status", "number", "id"]],
+    "embeddings": [["case_id"]],  # Datasette's case page counts the rows that link to it
     "passages": [["case_id", "seq"]],
     "case_domains": [["domain"]],
     "case_mechanisms": [["mechanism"]],
