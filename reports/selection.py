@@ -59,6 +59,14 @@ def select_cases(conn: sqlite3.Connection, ids=None, query: str | None = None, d
     return _reading_order(conn, allowed)
 
 
+def pack_too_large(count: int) -> str | None:
+    """What a page offering the pack of `count` cases says instead, when that is more than a pack holds."""
+    if count <= MAX_PACK_CASES:
+        return None
+    return (f"这里共{count}个案例与文献，一个课程包最多{MAX_PACK_CASES}个，不能整体下载：请在搜索中加上地区、"
+            "类型等筛选条件，或用搜索词只取最相关的案例，再生成课程包。")
+
+
 def select_pack_cases(conn: sqlite3.Connection, searcher=None, limit: int = 20, **selection) -> list[str]:
     """select_cases() for a course pack, from the web or the CLI alike: at most MAX_PACK_CASES, since a
     domain or a mechanism of a large library may hold more; the error says how to narrow it."""

@@ -31,7 +31,6 @@ class CaseBase:
     searcher: Searcher | None = None   # None: search is off, `error` says why
     error: str | None = None
     build: dict | None = None          # the build_info row, read at start-up; None if there is none
-    totals: dict | None = None         # the home page's counts, read once when first shown
 
 
 _BASES: "WeakKeyDictionary[object, CaseBase]" = WeakKeyDictionary()

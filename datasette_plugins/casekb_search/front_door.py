@@ -15,11 +15,11 @@ from urllib.parse import urlencode
 
 from kbcore.limits import MAX_QUERY_CHARS
 from kbcore.schema import KIND_LABELS, STATUS_LABELS
-from reports.overview import overview
 
-from . import casebase, workers
+from . import casebase
 from .access import can_read
 from .exports import CSV_BOM
+from .kept import overview_data
 from .overview import READS as OVERVIEW_READS
 from .web import cases_url, stylesheet_url
 
@@ -158,9 +158,7 @@ async def home(datasette, actor, base, data_url) -> dict:
     """The home page: examples, the coverage of the data in one sentence, the entries."""
     totals = None
     if base.database and await can_read(datasette, actor, base.database, OVERVIEW_READS):
-        if base.totals is None:  # the served file is fixed: count once, not on every visit
-            base.totals = (await workers.run(datasette, overview))["totals"]
-        totals = base.totals
+        totals = (await overview_data(datasette))["totals"]  # the served file is fixed: counted once
     entries = [("治理机制", "/-/mechanisms", "各地用到的治理机制，每个机制的案例与证据段落"),
                ("并排比较", "/-/compare", "几个案例的地区、领域、关键数字与机制并排对照，可生成课程包"),
                ("概览", "/-/overview", "各领域、各地区的案例数和收录情况图表")]

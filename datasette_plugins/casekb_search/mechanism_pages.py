@@ -1,16 +1,19 @@
 """/-/mechanisms (every mechanism, how many cases use it) and /-/mechanisms/<id> (its cases,
 each with the passages that prove it, terms marked). The records come from reports.mechanisms;
 this module adds links and lays them out."""
+import re
 from urllib.parse import quote, unquote
 
 from datasette.utils.asgi import Response
 
 from index.search import highlight
 from kbcore.limits import MECHANISM_PAGE_CASES
-from reports.mechanisms import mechanism_detail, mechanism_list
+from reports.mechanisms import mechanism_detail
+from reports.selection import pack_too_large
 
 from . import workers
 from .access import route
+from .kept import mechanisms as mechanism_list
 from .web import case_count, compare_url, error_response, mechanism_url, pack_links
 
 READS = ("mechanisms", "case_mechanisms", "cases", "passages")
@@ -19,7 +22,7 @@ READS = ("mechanisms", "case_mechanisms", "cases", "passages")
 @route(READS)
 async def mechanisms_page(datasette, request, base):
     mechanisms = [{**m, "url": mechanism_url(datasette, m["id"])}
-                  for m in await workers.run(datasette, mechanism_list)]
+                  for m in await mechanism_list(datasette)]  # read once per served file
     return Response.html(await datasette.render_template(
         "casekb_mechanisms.html", {"mechanisms": mechanisms, "database": base.database}, request=request))
 
@@ -28,7 +31,7 @@ async def mechanisms_page(datasette, request, base):
 async def mechanism_page(datasette, request, base):
     mechanism = unquote(request.url_vars["mechanism"])
     page = request.args.get("page") or "1"
-    if not page.isdigit() or int(page) < 1:
+    if not re.fullmatch(r"[0-9]{1,9}", page) or int(page) < 1:  # not str.isdigit: int("²") fails
         return await error_response(datasette, request, "page: 页码须为正整数 (page must be 1, 2, ...)", 400)
     detail = await workers.run(datasette, lambda conn: mechanism_detail(conn, mechanism, int(page),
                                                                         MECHANISM_PAGE_CASES))
@@ -51,5 +54,6 @@ async def mechanism_page(datasette, request, base):
          "previous_url": f"{here}?page={detail['page'] - 1}" if detail["page"] > 1 else None,
          "next_url": f"{here}?page={detail['page'] + 1}" if detail["page"] < detail["pages"] else None,
          "search_url": datasette.urls.path("/-/search"), "compare_url": compare_url(datasette, mechanism=mechanism),
-         "pack_links": pack_links(datasette, mechanism=mechanism), "all_url": datasette.urls.path("/-/mechanisms")},
+         "pack_links": pack_links(datasette, mechanism=mechanism), "all_url": datasette.urls.path("/-/mechanisms"),
+         "pack_note": pack_too_large(detail["total_cases"] + detail["total_documents"])},
         request=request))

@@ -2,10 +2,10 @@
 turns table-cell filters into Datasette links and renders the template."""
 from datasette.utils.asgi import Response
 
-from reports.overview import overview, overview_charts
+from reports.overview import overview_charts
 
-from . import workers
 from .access import route
+from .kept import overview_data
 from .web import cases_url, mechanism_url
 
 # The real_cases and coverage views count; the tables behind them are read too.
@@ -24,7 +24,7 @@ def _href(datasette, database: str, filters: dict) -> str:
 async def overview_page(datasette, request, base):
     """Coverage, domains, regions and mechanisms of the case base, as charts with their data tables."""
     name = base.database
-    data = await workers.run(datasette, overview)
+    data = await overview_data(datasette)  # read once per served file
     charts = overview_charts(data, href=lambda filters: _href(datasette, name, filters))
     return Response.html(await datasette.render_template(
         "casekb_overview.html", {"charts": charts, "totals": data["totals"], "database": name},

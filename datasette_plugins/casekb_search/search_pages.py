@@ -1,8 +1,9 @@
 """/-/search (page) and /-/search.json (API): one search run, two layouts.
 
 A bad parameter is the reader's to fix (400); search off because the index could not be
-loaded is the site's (503), and both say why. The search, and what the page shows beside it,
-run as one job on the plugin's work pool (workers.py), not on Datasette's SQL threads.
+loaded is the site's (503), and both say why. The search runs as one job on the plugin's work pool
+(workers.py), not on Datasette's SQL threads; what the page shows beside it (the forms' choices, the
+mechanisms' counts) is read once per served file (kept.py).
 """
 from urllib.parse import quote
 
@@ -10,21 +11,20 @@ from datasette.utils.asgi import Response
 
 from index.search import NO_ANSWER, SearchError, suggestions
 from kbcore.schema import kind_label
-from reports.mechanisms import mechanism_list
-from reports.options import filter_options
 from reports.selection import FILTERS, SelectionError
 
 from . import workers
 from .access import route
+from .kept import mechanisms as mechanism_list
+from .kept import options as filter_options
 from .web import case_count, compare_url, count_kinds, json_response, json_url, mechanism_url, pack_links, parse_limit
 
 READS = ("cases", "passages", "case_domains", "case_mechanisms", "mechanisms", "domains")
 SEARCH_OFF = "搜索索引不可用："
 
 
-async def run_search(datasette, request, base, page=None) -> tuple[list[dict], str | None, int, dict, object]:
-    """(results, error message, HTTP status, params, what page(conn) returned) for the request's
-    q and filters; `page(conn)` reads what the page shows beside the results, in the same job."""
+async def run_search(datasette, request, base) -> tuple[list[dict], str | None, int, dict]:
+    """(results, error message, HTTP status, params) for the request's q and filters."""
     params = {k: (request.args.get(k) or "").strip() for k in ("q", *FILTERS)}
     error, status, limit = None, 200, None
     if base.searcher is None:
@@ -38,22 +38,19 @@ async def run_search(datasette, request, base, page=None) -> tuple[list[dict], s
     searching = error is None and (bool(params["q"]) or any(filters.values()))  # filters alone list cases
 
     def work(conn):
-        results, failed = [], None
-        if searching:
-            try:
-                results = base.searcher.search(params["q"], limit=limit, conn=conn, **filters)
-            except SearchError as e:
-                failed = str(e)
-        return results, failed, page(conn) if page else None
+        try:
+            return base.searcher.search(params["q"], limit=limit, conn=conn, **filters), None
+        except SearchError as e:
+            return [], str(e)
 
-    if not (searching or page):
-        return [], error, status, params, None
-    results, failed, extra = await workers.run(datasette, work)
+    if not searching:
+        return [], error, status, params
+    results, failed = await workers.run(datasette, work)
     if failed:
         error, status = failed, 400
     for r in results:
         r["url"] = case_url(datasette, base.database, r)
-    return results, error, status, params, extra
+    return results, error, status, params
 
 
 def case_url(datasette, database: str, result: dict) -> str:
@@ -71,7 +68,7 @@ def no_answer(params: dict, results: list, error) -> dict:
 
 @route(READS, json=True)
 async def search_json(datasette, request, base):
-    results, error, status, params, _ = await run_search(datasette, request, base)
+    results, error, status, params = await run_search(datasette, request, base)
     if error is None and not params["q"] and not any(params[k] for k in FILTERS):
         error, status = "q: 请输入查询内容 (empty query)", 400
     body = {"query": params["q"], "filters": {k: params[k] for k in FILTERS if params[k]},
@@ -84,18 +81,15 @@ async def search_json(datasette, request, base):
 @route(READS)
 async def search_page(datasette, request, base):
     q = (request.args.get("q") or "").strip()
-
-    def beside(conn):  # the filter choices, and the mechanisms the question names with their counts
-        named = base.searcher.named_mechanisms(q) if q and base.searcher else []
-        counts = {m["id"]: m for m in mechanism_list(conn)} if named else {}
-        return filter_options(conn), [(m["id"], counts[m["id"]]) for m in named]
-
-    results, error, status, params, (options, named) = await run_search(datasette, request, base, page=beside)
+    named = base.searcher.named_mechanisms(q) if q and base.searcher else []  # and how many cases use each
+    counts = {m["id"]: m for m in await mechanism_list(datasette)} if named else {}
+    options = await filter_options(datasette)
+    results, error, status, params = await run_search(datasette, request, base)
     for r in results:
         r["kind_label"] = kind_label(r["kind"])
-    mechanisms = [{"id": mid, "count": case_count(m["cases"], m["documents"]),
-                   "url": mechanism_url(datasette, mid), "compare_url": compare_url(datasette, mechanism=mid)}
-                  for mid, m in named]
+    mechanisms = [{"id": m["id"], "count": case_count(counts[m["id"]]["cases"], counts[m["id"]]["documents"]),
+                   "url": mechanism_url(datasette, m["id"]), "compare_url": compare_url(datasette, mechanism=m["id"])}
+                  for m in named]
     return Response.html(await datasette.render_template(
         "casekb_search.html",
         {"q": params["q"], "params": params, "results": results, "error": error,

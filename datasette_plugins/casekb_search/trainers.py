@@ -11,12 +11,12 @@ from datasette.utils.asgi import Response
 from kbcore.limits import MAX_COMPARED, MAX_TITLE_CHARS
 from reports.compare import comparison
 from reports.export import DEFAULT_FORMAT, check_format, download_name
-from reports.options import filter_options
 from reports.pack import course_pack, describe_selection
 from reports.selection import FILTERS, SelectionError, parse_ids, select_cases, select_pack_cases
 
 from . import workers
 from .access import route
+from .kept import options as filter_options
 from .search_pages import SEARCH_OFF
 from .web import count_kinds, error_response, json_response, json_url, mechanism_url, pack_links, parse_limit
 
@@ -89,21 +89,19 @@ async def compared(datasette, request, base, with_options: bool = False):
         error, status, chosen = SEARCH_OFF + base.error, 503, False
 
     def work(conn):
-        data, failed = None, None
-        if chosen:
-            try:
-                if len(params["ids"]) > MAX_COMPARED:
-                    raise SelectionError(f"cases: 最多并排比较{MAX_COMPARED}个案例 "
-                                         f"(at most {MAX_COMPARED} cases side by side, got {len(params['ids'])})")
-                data = comparison(conn, select_cases(conn, searcher=base.searcher, limit=MAX_COMPARED,
-                                                     ids_param="cases", **params))
-            except SelectionError as e:
-                failed = str(e)
-        return data, failed, filter_options(conn) if with_options else None
+        try:
+            if len(params["ids"]) > MAX_COMPARED:
+                raise SelectionError(f"cases: 最多并排比较{MAX_COMPARED}个案例 "
+                                     f"(at most {MAX_COMPARED} cases side by side, got {len(params['ids'])})")
+            return comparison(conn, select_cases(conn, searcher=base.searcher, limit=MAX_COMPARED,
+                                                 ids_param="cases", **params)), None
+        except SelectionError as e:
+            return None, str(e)
 
-    data, options = None, None
-    if chosen or with_options:
-        data, failed, options = await workers.run(datasette, work)
+    data = None
+    options = await filter_options(datasette) if with_options else None  # read once per served file
+    if chosen:
+        data, failed = await workers.run(datasette, work)
         if failed:
             error, status = failed, 400
     if data is None:
