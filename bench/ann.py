@@ -2,7 +2,7 @@
 
 `casekb build --index FACTORY` trains an approximate index at build time and stores it in the
 database; this measures what that buys and costs, for Flat (exact inner product, served by default)
-and each FAISS index factory string given, built exactly as the build builds it (index.vectors:
+and each FAISS index factory string given, built exactly as the build builds it (index.vector_index:
 IVF lists cut to what the vectors can train, the stored search parameters nprobe / efSearch):
 
 * build   seconds to train and fill it (the build's 2 threads), and its size serialised (MB in the database;
@@ -43,7 +43,8 @@ if str(ROOT) not in sys.path:
 
 from index.connection import connect_readonly  # noqa: E402
 from index.embeddings import from_blobs  # noqa: E402
-from index.vectors import FLAT, SEARCH_THREADS, build_index, check_factory  # noqa: E402
+from index.vector_index import FLAT, build_index, check_factory  # noqa: E402
+from index.vectors import SEARCH_THREADS  # noqa: E402
 
 DEFAULT_FACTORIES = ("HNSW32", "IVF256,Flat", "IVF256,PQ64")
 K = 100          # what the semantic retriever asks for (index.search.CANDIDATES)

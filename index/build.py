@@ -1,5 +1,5 @@
 """The index stage of `casekb build`: FTS tables, then the embeddings (reusing the previous build's),
-then the vector index (index.vectors: the FAISS factory, statistics, an approximate index trained)."""
+then the vector index (index.vector_index: the FAISS factory, statistics, an approximate index trained)."""
 from pathlib import Path
 
 from kbcore.limits import BUILD_WORKERS
@@ -7,7 +7,7 @@ from kbcore.limits import BUILD_WORKERS
 from .embeddings import stored_vectors, write_embeddings
 from .encoders import DEFAULT_SPEC, check_spec, encode_in_workers
 from .fts import add_fts
-from .vectors import FLAT, check_factory, write_vector_index
+from .vector_index import FLAT, check_factory, write_vector_index
 
 
 def index_stage(model: str = DEFAULT_SPEC, progress: bool = True, threads: int = BUILD_WORKERS,

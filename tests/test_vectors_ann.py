@@ -15,8 +15,8 @@ from index.connection import connect_readonly, marks, named_rows
 from index.embeddings import from_blobs
 from index.results import describe_neighbours
 from index.search import SearchError, Searcher, open_searcher
-from index.vectors import (FLAT, IndexMismatch, build_index, check_factory, load_vectors, nearest, statistics,
-                           write_vector_index)
+from index.vector_index import FLAT, build_index, check_factory, statistics, write_vector_index
+from index.vectors import IndexMismatch, load_vectors, nearest
 from kbcore.schema import CASE_KINDS
 
 from conftest import CORPUS
