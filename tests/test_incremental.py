@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from casekb.build import build
 from index.build import index_stage
@@ -175,3 +176,19 @@ def test_reading_in_worker_processes_gives_the_same_rows(tmp_path):
     parallel, _ = ingest_tables(corpus, workers=2)
     assert parallel == serial
     assert len(serial["cases"]) == 20
+
+
+def test_a_source_taken_out_of_the_manifest_leaves_with_its_rows(first_build, tmp_path):
+    corpus, db = first_build
+    manifest = yaml.safe_load((corpus / "sources.yml").read_text("utf-8"))
+    manifest["sources"] = [s for s in manifest["sources"] if s["id"] != "zjg-award"]
+    (corpus / "sources.yml").write_text(yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8")
+    summary = run(corpus, db)
+    assert summary["reused_sources"] == 4
+    assert summary["redone"] == ["no source changed: none read anew"]
+    conn = sqlite3.connect(db)
+    assert conn.execute("select count(*) from cases where source_id = 'zjg-award'").fetchone() == (0,)
+    assert conn.execute("select count(*) from embeddings where case_id like 'zjg-award%'").fetchone() == (0,)
+    scratch = tmp_path / "scratch.db"
+    run(corpus, scratch)
+    same_database(db, scratch)
