@@ -11,10 +11,11 @@ from kbcore.parallel import ordered_map
 from kbcore.schema import CASE_KINDS, TABLES
 
 from .group import read_group, repairs, source_groups, start, tag_rows
-from .passes import corpus_passes
 from .manifest import load_manifest
 from .mechanisms import mechanism_rows
-from .reuse import STAGE_RULES, attach_previous, copy_group, detach_previous, fingerprints, reusable, source_key
+from .passes import corpus_passes
+from .reuse import (GROUP_TABLES, STAGE_RULES, attach_previous, copy_group, detach_previous, fingerprints,
+                    reusable, source_key)
 from .tag import domain_rows
 from .write import create_database, create_indexes, insert_rows
 
@@ -89,9 +90,8 @@ def summarise(db) -> dict:
 def _copy(db, group: list[dict], redo_tags: list[str]) -> None:
     """The group's rows from the previous build; the tags whose rules changed worked out again."""
     ids = [e["id"] for e in group]
-    copy_group(db.conn, ids, [t for t in ("sources", "cases", "passages", "case_tokens",
-                                          *(t for _, tables in STAGE_RULES.values() for t in tables))
-                              if t not in redo_tags])
+    tags = [t for _, tables in STAGE_RULES.values() for t in tables if t not in redo_tags]
+    copy_group(db.conn, ids, [*GROUP_TABLES, *tags])
     if redo_tags:
         marks = ",".join("?" * len(ids))
         cases = list(db.query(f"select * from cases where source_id in ({marks}) order by rowid", ids))

@@ -101,7 +101,7 @@ def reusable(previous: Previous | None, group: list[dict], keys: dict[str, str])
     return was == members and all(previous.keys.get(sid, (None,))[0] == keys[sid] for sid in members)
 
 
-def copy_group(conn: sqlite3.Connection, source_ids: list[str], tables=GROUP_TABLES) -> None:
+def copy_group(conn: sqlite3.Connection, source_ids: list[str], tables: list[str]) -> None:
     """Copy the group's rows of `tables` from prev, in the order the previous build wrote them."""
     marks = ",".join("?" * len(source_ids))
     cases = f"select id from prev.cases where source_id in ({marks})"
