@@ -6,6 +6,7 @@ text is unchanged (while the segmenter is: kbcore.words.fingerprint), and cuts t
 worker processes (kbcore.parallel)."""
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from kbcore.parallel import chunks, ordered_map
@@ -42,7 +43,7 @@ def add_fts(db, previous: Path | None = None) -> dict:
 
 def _same_segmenter(previous: Path) -> bool:
     try:
-        with sqlite3.connect(f"{Path(previous).resolve().as_uri()}?mode=ro", uri=True) as prev:
+        with closing(sqlite3.connect(f"{Path(previous).resolve().as_uri()}?mode=ro", uri=True)) as prev:
             row = prev.execute("select fingerprints from build_info where id = 1").fetchone()
     except sqlite3.Error:
         return False
