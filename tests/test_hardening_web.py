@@ -77,6 +77,8 @@ async def sql(ds, query: str, html: bool = False):
     ("select semantic_search('垃圾', 101)", f"semantic_search: k must be a number from 1 to {MAX_RESULTS}"),
     ("select semantic_search('垃圾', 'lots')", f"semantic_search: k must be a number from 1 to {MAX_RESULTS}"),
     ("select semantic_search('垃圾', 2.5)", f"semantic_search: k must be a number from 1 to {MAX_RESULTS}"),
+    ("select semantic_search('垃圾', '²')", f"semantic_search: k must be a number from 1 to {MAX_RESULTS}"),
+    (f"select semantic_search('垃圾', printf('%.*c', 5000, '9'))", f"semantic_search: k must be a number"),
 ])
 async def test_sql_functions_refuse_oversized_input_with_a_message_naming_them(ds, monkeypatch, query, needle):
     base = casebase.current(ds)

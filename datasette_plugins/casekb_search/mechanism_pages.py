@@ -1,7 +1,6 @@
 """/-/mechanisms (every mechanism, how many cases use it) and /-/mechanisms/<id> (its cases,
 each with the passages that prove it, terms marked). The records come from reports.mechanisms;
 this module adds links and lays them out."""
-import re
 from urllib.parse import quote, unquote
 
 from datasette.utils.asgi import Response
@@ -14,7 +13,7 @@ from reports.selection import pack_too_large
 from . import workers
 from .access import route
 from .kept import mechanisms as mechanism_list
-from .web import case_count, compare_url, error_response, mechanism_url, pack_links
+from .web import case_count, compare_url, error_response, mechanism_url, pack_links, whole_number
 
 READS = ("mechanisms", "case_mechanisms", "cases", "passages")
 
@@ -30,10 +29,10 @@ async def mechanisms_page(datasette, request, base):
 @route(READS)
 async def mechanism_page(datasette, request, base):
     mechanism = unquote(request.url_vars["mechanism"])
-    page = request.args.get("page") or "1"
-    if not re.fullmatch(r"[0-9]{1,9}", page) or int(page) < 1:  # not str.isdigit: int("²") fails
+    page = whole_number(request.args.get("page") or "1")
+    if not page:
         return await error_response(datasette, request, "page: 页码须为正整数 (page must be 1, 2, ...)", 400)
-    detail = await workers.run(datasette, lambda conn: mechanism_detail(conn, mechanism, int(page),
+    detail = await workers.run(datasette, lambda conn: mechanism_detail(conn, mechanism, page,
                                                                         MECHANISM_PAGE_CASES))
     if detail is None:
         return Response.html(await datasette.render_template(

@@ -22,6 +22,7 @@ from kbcore.limits import MAX_CUT_CHARS, MAX_QUERY_CHARS, MAX_RESULTS, MAX_SQL_V
 from kbcore.words import cut, fts_match
 
 from . import casebase
+from .web import whole_number
 
 DEFAULT_K = 10
 # The refusals of SQL functions during the current request (set by middleware.py; Datasette's SQL
@@ -55,8 +56,7 @@ def k_argument(value) -> int:
     if value is None:
         return DEFAULT_K
     if isinstance(value, str):
-        value = value.strip()
-        value = int(value) if value.isdigit() else None
+        value = whole_number(value.strip())
     elif isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int) or not 1 <= value <= MAX_RESULTS:

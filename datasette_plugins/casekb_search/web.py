@@ -2,6 +2,7 @@
 datasette.urls, so they hold under base_url), how many cases a list holds, the `limit`
 parameter and escaped JSON answers, so every page builds them the same way."""
 import json
+import re
 from urllib.parse import quote, urlencode
 
 from datasette.utils.asgi import Response
@@ -67,6 +68,12 @@ def pack_links(datasette, **params) -> list[dict]:
 def json_url(datasette, request, path: str) -> str:
     """The JSON twin of the current page, with the same parameters."""
     return datasette.urls.path(path) + ("?" + request.query_string if request.query_string else "")
+
+
+def whole_number(text: str) -> int | None:
+    """A whole number of at most 9 ASCII digits, else None: str.isdigit() passes "²", which int()
+    refuses, and int() refuses a string of over 4,300 digits."""
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
 
 
 def parse_limit(request, default: int = DEFAULT_RESULTS) -> int:
