@@ -207,11 +207,6 @@ def select(scores: dict[str, float], min_score: float = MIN_SCORE) -> list[str]:
 
 # --- cases -> case_domains rows ----------------------------------------------------------
 
-def classify_domains(cases: list[dict], passages: list[dict]) -> list[dict]:
-    """case_domains rows (source 'classifier') for every case without a chapter domain."""
-    return [row for analysis in _analyse(cases, passages).values() for row in _case_rows(*analysis)]
-
-
 def score_cases(cases: list[dict], passages: list[dict]) -> dict[str, dict[str, float]]:
     """{case id: {domain: score}} for every case without a chapter domain (all eight domains)."""
     return {cid: analysis[1] for cid, analysis in _analyse(cases, passages).items()}

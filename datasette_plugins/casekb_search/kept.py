@@ -1,7 +1,8 @@
 """What a page shows the same on every visit while a file is served: the overview's numbers, the
 list of mechanisms with their counts and the values the search and comparison forms offer. Each is
-read once per Datasette instance, on the work pool, when first asked for, and kept: the site serves the file it opened at start-up (casebase.py), so
-they cannot change, and at the size of a national library each is a pass over every case.
+read once per Datasette instance, on the work pool, when first asked for, and kept: the site
+serves the file it opened at start-up (casebase.py), so they cannot change, and at the size of a
+national library each is a pass over every case.
 Callers get the kept records themselves: they copy what they change."""
 from weakref import WeakKeyDictionary
 
