@@ -6,7 +6,7 @@ import sqlite_utils
 
 from casekb.build import build
 from ingest.pipeline import ingest_tables
-from ingest.records import case_id, case_rows
+from ingest.records import case_id, case_rows, citation
 from ingest.segment.documents import document
 from kbcore.schema import DOCUMENT_KINDS
 
@@ -170,3 +170,15 @@ def test_a_source_without_region_or_province_gives_cases_without_them():
     (case,), (passage,) = case_rows({"id": "s", "kind": "article", "title": "标题", "file": "s.txt"}, [doc])
     assert (case["id"], case["region"], case["province"], case["citation"]) == ("s", None, None, "《标题》")
     assert passage["text"] == "正文。"
+
+
+@pytest.mark.parametrize("editor, cited", [
+    ("编委会", "编委会主编《书名》"),  # .lstrip("主编") took characters, not the prefix: 委会主编《书名》
+    ("主持人", "主持人主编《书名》"),
+    (None, "《书名》"),
+    ("", "《书名》"),
+])
+def test_a_book_is_cited_with_its_editor_as_written(editor, cited):
+    doc = document("overview", "总论", 1)
+    source = {"id": "b", "kind": "book", "title": "书名", "editor": editor}
+    assert citation(source, doc).split("，")[0] == cited
