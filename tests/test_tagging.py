@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from casekb.build import build
+from conftest import CORPUS
 from kbcore.words import stopwords
 from ingest.classify import score_text
 from ingest.mechanisms import mechanism_rows
@@ -52,7 +53,7 @@ def test_ingest_does_not_import_the_index_package():
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("tagging") / "t.db"
-    build(ROOT / "corpus", path, progress=False)
+    build(CORPUS, path, progress=False)
     conn = sqlite3.connect(path)
     conn.row_factory = sqlite3.Row
     yield conn
