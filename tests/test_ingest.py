@@ -141,6 +141,7 @@ def test_schema_has_foreign_keys_and_indexes(db):
     assert ["source_id"] in [i.columns for i in db.table("cases").indexes]
 
 
+@pytest.mark.slow
 def test_rebuild_gives_same_ids_and_rows(tmp_path):
     corpus = CORPUS
     a, _ = ingest_tables(corpus)

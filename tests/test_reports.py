@@ -167,6 +167,7 @@ def test_docx_asks_for_chinese_fonts_and_language(trio_pack):
     assert all(f.get(qn("w:eastAsiaTheme")) is None for f in defaults.iter(qn("w:rFonts")))
 
 
+@pytest.mark.slow
 def test_title_only_cases_say_so_and_comments_are_printed(book_db):
     with sqlite3.connect(book_db) as c:
         pack = course_pack(c, ["taicang100-001", "taicang100-002"], date=DAY)

@@ -1,5 +1,5 @@
 """Automatic domain tags, mechanisms, keywords and places (ingest/classify.py, mechanisms.py,
-keywords.py) on hand-written texts and on the real corpus built into a temporary database."""
+keywords.py) on hand-written texts and on the session's build of the test corpus."""
 import json
 import sqlite3
 import subprocess
@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from casekb.build import build
-from conftest import CORPUS
-from kbcore.words import stopwords
 from ingest.classify import score_text
 from ingest.mechanisms import mechanism_rows
+from kbcore.words import stopwords
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,10 +49,8 @@ def test_ingest_does_not_import_the_index_package():
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("tagging") / "t.db"
-    build(CORPUS, path, progress=False)
-    conn = sqlite3.connect(path)
+def db(built_db):
+    conn = sqlite3.connect(built_db)
     conn.row_factory = sqlite3.Row
     yield conn
     conn.close()
