@@ -172,7 +172,8 @@ def search(query, db, limit, domain, region, mechanism, kind, status, as_json):
               show_default=True)
 def export(query, ids, domain, mechanism, region, limit, fmt, out, title, db):
     """Course pack of the chosen cases: cover, texts with citations, comparison table, sources."""
-    from index.search import SearchError, connect_readonly, open_searcher
+    from index.connection import connect_readonly
+    from index.search import SearchError, open_searcher
     from reports.pack import course_pack, describe_selection
     from reports.selection import SelectionError, select_pack_cases
     try:

@@ -14,11 +14,12 @@ import reports.overview
 import reports.selection
 from datasette_plugins.casekb_search import kept
 from index import bm25
+from index.connection import connect_readonly
 from index.evidence import TermIndex, coverage, term_hits
 from index.query import parse_query
 from index.ranking import SUBWORDS
 from index.retrievers import bounded_keyword, keyword
-from index.search import Searcher, connect_readonly
+from index.search import Searcher
 from kbcore.words import match_expression
 from reports.mechanisms import mechanism_detail
 from reports.overview import overview, overview_charts
