@@ -109,7 +109,11 @@ KILL_AT_STAGE = textwrap.dedent("""
 """)
 
 
-def test_stages_include_the_final_rename():
+def test_a_build_reports_every_stage_in_order_and_the_rename_between_the_last_two(corpus_copy, tmp_path):
+    target, seen = tmp_path / "casekb.db", []
+    casekb.build.build(corpus_copy, target, progress=False, index_stage=lambda db, previous: {},
+                       stage=lambda name: seen.append((name, target.exists())))
+    assert seen == [(name, name == "replaced") for name in STAGES]
     assert STAGES[-2:] == ("replace", "replaced")
 
 
