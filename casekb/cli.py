@@ -10,6 +10,7 @@ import click
 
 from index.encoders import DEFAULT_SPEC, ENCODERS
 from ingest import IngestError
+from kbcore.build_summary import BuildSummary
 from kbcore.limits import MAX_RESULTS
 from reports.export import DEFAULT_FORMAT, FORMATS
 
@@ -71,35 +72,35 @@ def _build_failure(error: Exception, db: Path) -> str:
     return f"Build failed: {what}: {error}"
 
 
-def _print_summary(summary: dict, db: Path):
-    click.echo(f"\nBuilt {db} in {summary['seconds']}s")
-    click.echo(f"  sources:            {summary['sources']}")
-    click.echo(f"  cases:              {summary['cases']}  (title only: {summary['title_only_cases']})")
-    click.echo(f"  other documents:    {summary['other_documents']}  (prefaces, essays, introductions)")
-    click.echo(f"  passages:           {summary['passages']}")
+def _print_summary(summary: BuildSummary, db: Path):
+    click.echo(f"\nBuilt {db} in {summary.seconds}s")
+    click.echo(f"  sources:            {summary.sources}")
+    click.echo(f"  cases:              {summary.cases}  (title only: {summary.title_only_cases})")
+    click.echo(f"  other documents:    {summary.other_documents}  (prefaces, essays, introductions)")
+    click.echo(f"  passages:           {summary.passages}")
     for key in ("vectors", "embedded", "reused", "model"):
-        if key in summary:
-            click.echo(f"  {key + ':':<19} {summary[key]}")
-    if summary.get("index_factory"):
-        note = f"  ({summary['index_note']})" if summary.get("index_note") else ""
-        click.echo(f"  {'vector index:':<19} {summary['index_factory']}{note}")
-    if "segmented" in summary:
-        click.echo(f"  {'texts cut (FTS):':<19} {summary['segmented']}  (copied from the previous build: "
-                   f"{summary['segments_reused']})")
-    click.echo(f"  {'sources reused:':<19} {summary['reused_sources']}  (unchanged since the previous build)")
-    for line in summary["redone"]:
+        if getattr(summary, key) is not None:
+            click.echo(f"  {key + ':':<19} {getattr(summary, key)}")
+    if summary.index_factory:
+        note = f"  ({summary.index_note})" if summary.index_note else ""
+        click.echo(f"  {'vector index:':<19} {summary.index_factory}{note}")
+    if summary.segmented is not None:
+        click.echo(f"  {'texts cut (FTS):':<19} {summary.segmented}  (copied from the previous build: "
+                   f"{summary.segments_reused})")
+    click.echo(f"  {'sources reused:':<19} {summary.reused_sources}  (unchanged since the previous build)")
+    for line in summary.redone:
         click.echo(f"    {line}")
-    removed = {source: r for source, r in summary["residue_removed"].items() if r}
+    removed = {source: r for source, r in summary.residue_removed.items() if r}
     more = len(removed) > SUMMARY_SOURCES
-    click.echo(f"  residue removed:    {len(removed)} of {summary['sources']} sources"
+    click.echo(f"  residue removed:    {len(removed)} of {summary.sources} sources"
                + (f" (the first {SUMMARY_SOURCES}; all in sources.residue_removed)" if more else ""))
     for source, r in list(removed.items())[:SUMMARY_SOURCES]:
         click.echo(f"    {source:<18} {', '.join(f'{k} {v}' for k, v in r.items())}")
-    if summary.get("previous_database"):
-        click.echo(f"  previous database:  {summary['previous_database']}")
-    if summary.get("stale_removed"):
+    if summary.previous_database:
+        click.echo(f"  previous database:  {summary.previous_database}")
+    if summary.stale_removed:
         click.echo("  removed temporary files of killed builds:")
-        for name, size in summary["stale_removed"]:
+        for name, size in summary.stale_removed:
             click.echo(f"    {name}  ({size / 2**20:.1f} MB)")
 
 

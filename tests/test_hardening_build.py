@@ -344,4 +344,4 @@ def test_build_info_without_an_index_stage(corpus_copy, tmp_path):
     db = tmp_path / "plain.db"
     summary = casekb.build.build(corpus_copy, db, progress=False)
     row = sqlite3.connect(db).execute("select model, vectors, cases, corpus_sha256 from build_info").fetchone()
-    assert row == (None, None, summary["cases"], corpus_checksum(corpus_copy))
+    assert row == (None, None, summary.cases, corpus_checksum(corpus_copy))

@@ -1,14 +1,17 @@
 """Registries drive every list: the lists people read (CLI help, metadata.yml, the manifest's header)
-name exactly what the registries hold, so a new encoder or source kind cannot be left out of them."""
+name exactly what the registries hold, so a new encoder or source kind cannot be left out of them;
+the build summary is a typed record whose fields every stage must use."""
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
 from casekb.cli import main
 from index.encoders import ENCODERS
 from ingest.segment import SOURCE_KINDS
+from kbcore.build_summary import BuildSummary
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,3 +40,11 @@ def manifest_header_kinds(manifest: Path) -> set[str]:
 def test_manifest_headers_list_exactly_the_registered_source_kinds():
     for manifest in (ROOT / "corpus" / "sources.yml", ROOT / "tests" / "fixtures" / "corpus" / "sources.yml"):
         assert manifest_header_kinds(manifest) == set(SOURCE_KINDS), manifest
+
+
+def test_the_build_summary_refuses_a_count_it_has_no_field_for():
+    summary = BuildSummary()
+    summary.add({"embedded": 3, "model": "usem3"})
+    assert (summary.embedded, summary.model, summary["embedded"]) == (3, "usem3", 3)
+    with pytest.raises(TypeError, match="no field embeded"):
+        summary.add({"embeded": 3})
