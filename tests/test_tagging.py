@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.classify import score_text
+from ingest.classify import case_domain_rows, index_tokens, labelled_neighbours
 from ingest.mechanisms import mechanism_rows
 from kbcore.words import stopwords
 
@@ -20,25 +20,27 @@ RULE_OF_LAW = ("社区请来律师为困难居民提供法律援助，就违章�
                "由人民调解员依法调解，双方当场签订调解协议，矛盾没有再上交到法院。")
 
 
-def _top(scores: dict) -> str:
-    return max(scores, key=scores.get)
+def tags(text: str) -> list[dict]:
+    """The case_domains rows the build gives a one-passage case with this text (no labelled titles)."""
+    case, passages = {"id": "t", "title": ""}, [{"id": "t-001", "text": text}]
+    return case_domain_rows(case, passages, index_tokens([text]), labelled_neighbours([], {}))
 
 
 def test_ecology_text_scores_ecology_first():
-    scores = score_text(ECOLOGY)
-    assert _top(scores) == "生态建设"
-    assert all(0 <= v <= 1 for v in scores.values())
-    assert scores["生态建设"] > 0.5
+    rows = tags(ECOLOGY)
+    assert rows[0]["domain"] == "生态建设" and rows[0]["score"] > 0.5
+    assert all(0 <= r["score"] <= 1 for r in rows)
+    assert "垃圾" in json.loads(rows[0]["evidence"])["terms"]
 
 
 def test_rule_of_law_text_scores_rule_of_law_first():
-    scores = score_text(RULE_OF_LAW)
-    assert _top(scores) == "法治建设"
-    assert scores["法治建设"] > 0.5
+    rows = tags(RULE_OF_LAW)
+    assert rows[0]["domain"] == "法治建设" and rows[0]["score"] > 0.5
 
 
 def test_text_without_any_term_scores_nothing():
-    assert not any(score_text("今天天气很好。").values())
+    (row,) = tags("今天天气很好。")
+    assert row["score"] == 0 and "fallback" in json.loads(row["evidence"])
 
 
 def test_ingest_does_not_import_the_index_package():
