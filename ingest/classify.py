@@ -32,6 +32,7 @@ from kbcore import words
 from kbcore.text import CJK_CHAR, count_terms
 
 from . import IngestError
+from .rulefiles import rule_file
 from .rules import get, read_rules
 from .tag import load_domains
 
@@ -59,11 +60,15 @@ def domain_ids() -> list[str]:
     return [d["id"] for d in load_domains()]
 
 
+def load_terms(path: Path | None = None) -> dict[str, dict[str, float]]:
+    """{domain: {term: weight}} from domain_terms.yml (the corpus' own, or the package's:
+    ingest.rulefiles), in domains.yml order."""
+    return _load_terms(path or rule_file("domain_terms.yml"), tuple(domain_ids()))
+
+
 @lru_cache(maxsize=4)
-def load_terms(path: Path = TERMS_FILE) -> dict[str, dict[str, float]]:
-    """{domain: {term: weight}} from domain_terms.yml, in domains.yml order."""
+def _load_terms(path: Path, known: tuple[str, ...]) -> dict[str, dict[str, float]]:
     by_domain = get(read_rules(path), "domains", "mapping", default={})
-    known = domain_ids()
     for domain in by_domain:
         if domain not in known:
             raise IngestError(f"{by_domain.where(domain)}: unknown domain {domain!r}; use one of {', '.join(known)}")
@@ -79,9 +84,13 @@ def load_terms(path: Path = TERMS_FILE) -> dict[str, dict[str, float]]:
     return terms
 
 
-@lru_cache(maxsize=1)
 def _all_terms() -> tuple[str, ...]:
-    return tuple(sorted({t for ts in load_terms().values() for t in ts}))
+    return _sorted_terms(rule_file("domain_terms.yml"), tuple(domain_ids()))
+
+
+@lru_cache(maxsize=4)
+def _sorted_terms(path: Path, known: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({t for ts in _load_terms(path, known).values() for t in ts}))
 
 
 def term_counts(text: str) -> Counter:

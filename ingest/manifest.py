@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import IngestError
 from .clean import REPAIRS_FILE, RESIDUE_FILE
+from .rulefiles import RULES_DIR, corpus_rule_files
 from .rules import CHECKS, Mapping, get, mappings, read_rules, unique
 from .segment import SOURCE_KINDS
 
@@ -120,11 +121,12 @@ def _date(raw: Mapping) -> str:
 
 def corpus_checksum(corpus_dir: Path) -> str:
     """sha256 over what a build reads from the corpus folder: the manifest, the rule files beside
-    it and every source file it names, each as its name, its length and its bytes (manifest order).
-    Files the manifest does not name do not count."""
+    it and in its rules/ folder, and every source file it names, each as its name, its length and
+    its bytes (manifest order). Files the manifest does not name do not count."""
     digest = hashlib.sha256()
     files = [(name, Path(corpus_dir) / name) for name in (MANIFEST, RESIDUE_FILE, REPAIRS_FILE)
              if (Path(corpus_dir) / name).exists()]
+    files += [(f"{RULES_DIR}/{name}", path) for name, path in corpus_rule_files(corpus_dir).items()]
     files += [(str(e["file"]), e["path"]) for e in load_manifest(corpus_dir)]
     for name, path in files:
         data = Path(path).read_bytes()

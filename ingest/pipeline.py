@@ -116,6 +116,6 @@ def _redone(groups, reuse, prior, no_reuse: str | None) -> list[str]:
         return [no_reuse or "no previous database: every source read"]
     lines = [f"read {len(read)} source(s) anew: {', '.join(read[:10])}{' …' if len(read) > 10 else ''}"
              if read else "no source changed: none read anew"]
-    lines += [f"{STAGE_RULES[name][0].name} changed: {', '.join(STAGE_RULES[name][1])} worked out again for every case"
+    lines += [f"{STAGE_RULES[name][0]} changed: {', '.join(STAGE_RULES[name][1])} worked out again for every case"
               for name in prior.changed_rules]
     return lines

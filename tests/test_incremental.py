@@ -12,7 +12,7 @@ import yaml
 from casekb.build import build
 from conftest import CORPUS
 from index.build import index_stage
-from ingest import mechanisms, reuse
+from ingest import mechanisms
 from ingest.manifest import load_manifest
 from ingest.pipeline import ingest_tables
 from kbcore.build_summary import BuildSummary
@@ -144,17 +144,18 @@ def test_a_changed_file_of_a_group_reads_the_whole_group_again(first_build):
     assert conn.execute("select status from cases where id = 'taicang100-001'").fetchone() == ("full_text",)
 
 
-def test_a_changed_rule_file_redoes_its_tags_for_every_case(first_build, tmp_path, monkeypatch):
-    """mechanisms.yml gains a mechanism: case_mechanisms is worked out again for the reused
-    sources too, the summary says so, and nothing else is read again."""
+def test_a_changed_rule_file_redoes_its_tags_for_every_case(first_build, tmp_path):
+    """The corpus brings its own mechanisms.yml (corpus/rules/), the package's with one mechanism more:
+    case_mechanisms is worked out again for the reused sources too, the summary says so, and nothing
+    else is read again."""
     corpus, db = first_build
-    extra = {"id": "垃圾治理", "name_zh": "垃圾治理", "description": "测试", "terms": ("垃圾",)}
-    original = mechanisms.load_mechanisms()
-    monkeypatch.setattr(mechanisms, "load_mechanisms", lambda path=None: (*original, extra))
-    changed = tmp_path / "rules" / "mechanisms.yml"
-    changed.parent.mkdir()
-    changed.write_text(mechanisms.MECHANISMS_FILE.read_text("utf-8") + "\n# changed\n", encoding="utf-8")
-    monkeypatch.setitem(reuse.STAGE_RULES, "mechanisms", (changed, ("case_mechanisms",)))
+    (corpus / "rules").mkdir()
+    (corpus / "rules" / "mechanisms.yml").write_text(mechanisms.MECHANISMS_FILE.read_text("utf-8") + """
+  - id: 垃圾治理
+    name_zh: 垃圾治理
+    description: 测试
+    terms: [垃圾]
+""", encoding="utf-8")
     summary = run(corpus, db)
     assert summary.reused_sources == len(load_manifest(corpus))
     assert summary.redone == ["no source changed: none read anew",
