@@ -20,6 +20,14 @@ CORPUS = ROOT / "tests" / "fixtures" / "corpus"
 REAL_CORPUS = ROOT / "corpus"
 
 
+def case_id(conn, title: str) -> str:
+    """The id of the one case titled `title` in a database (sqlite3 or sqlite_utils connection): tests
+    name a case by its title where its id is not the point."""
+    rows = conn.execute("select id from cases where title = ?", [title]).fetchall()
+    assert len(rows) == 1, f"{len(rows)} cases titled {title!r}"
+    return rows[0][0]
+
+
 @pytest.fixture(scope="session")
 def built_db(tmp_path_factory) -> Path:
     """data/casekb.db built from the test corpus with the real indexes (named casekb.db,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import case_id
 from ingest.classify import case_domain_rows, index_tokens, labelled_neighbours
 from ingest.mechanisms import mechanism_rows
 from kbcore.words import stopwords
@@ -100,13 +101,14 @@ def assert_evidence(db, case_id, passage_ids, terms):
 
 
 def test_some_expected_domains(db):
-    def domains(cid):
+    def domains(title):
+        cid = case_id(db, title)
         return {r[0] for r in db.execute("select domain from case_domains where case_id = ?", [cid])}
 
-    assert "法治建设" in domains("zjg-award")
-    assert "公共服务" in domains("mca2015-03-3")
-    assert "社区治理" in domains("mca2015-03-2")
-    assert "文化建设" in domains("mca2015-03-5")
+    assert "法治建设" in domains("张家港市—社区协商：基层法治化的新探索")
+    assert "公共服务" in domains("上海市“社区公共服务综合信息平台建设”实践")
+    assert "社区治理" in domains("南京市大力推动社区减负增效")
+    assert "文化建设" in domains("浙江省德清县打造特色农村社区")
 
 
 def test_mechanisms_table_has_the_taxonomy(db):
@@ -129,17 +131,18 @@ def test_mechanism_evidence_is_real(db):
 
 
 def test_expected_mechanisms(db):
-    def mechanisms(cid):
+    def mechanisms(title):
+        cid = case_id(db, title)
         return {r[0] for r in db.execute("select mechanism from case_mechanisms where case_id = ?", [cid])}
 
-    assert "社区减负" in mechanisms("mca2015-03-2")
-    assert "协商议事" in mechanisms("zjg-award")
-    assert "乡贤参事" in mechanisms("mca2015-03-5")
-    assert "网格化" in mechanisms("mca2015-03-7")
-    assert {"权责清单", "委托协议", "双向评估"} <= mechanisms("mca2015-03-1")
+    assert "社区减负" in mechanisms("南京市大力推动社区减负增效")
+    assert "协商议事" in mechanisms("张家港市—社区协商：基层法治化的新探索")
+    assert "乡贤参事" in mechanisms("浙江省德清县打造特色农村社区")
+    assert "网格化" in mechanisms("成都市武侯区玉林街道黉门街社区：“三化”治理模式")
+    assert {"权责清单", "委托协议", "双向评估"} <= mechanisms("太仓市“政社互动”探索实践")
     # a title-only book case: detected from its title, with no passage evidence
-    row = db.execute("select * from case_mechanisms where case_id = 'taicang100-043' "
-                     "and mechanism = '网格化'").fetchone()
+    row = db.execute("select * from case_mechanisms where case_id = ? and mechanism = '网格化'",
+                     [case_id(db, "网格员张培养的特殊服务")]).fetchone()
     assert row is not None and json.loads(row["evidence_passage_ids"]) == []
 
 
@@ -161,17 +164,19 @@ def test_keywords(db):
         assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1)) and len(rows) <= 10
         weights = [r["weight"] for r in rows]
         assert weights == sorted(weights, reverse=True), cid
-    nanjing = [r["keyword"] for r in per_case["mca2015-03-2"]]
+    nanjing = [r["keyword"] for r in per_case[case_id(db, "南京市大力推动社区减负增效")]]
     assert "社区减负" in nanjing or "减负增效" in nanjing
 
 
 def test_places(db):
-    def places(cid):
+    def places(title):
+        cid = case_id(db, title)
         return {r["place"]: r["count"] for r in db.execute("select * from case_places where case_id = ?", [cid])}
 
-    assert "浏河镇" in places("taicang100-009")
-    assert {"城厢镇", "双凤镇", "太仓市"} <= set(places("taicang100-overview"))
-    assert {"成都市", "武侯区", "玉林街道", "黉门街社区"} <= set(places("mca2015-03-7"))
-    assert "杨舍镇" in places("zjg-award")
+    assert "浏河镇" in places("浏河镇313路公交线路的开通")
+    assert {"城厢镇", "双凤镇", "太仓市"} <= set(places("太仓的“政社互动”创新实践"))
+    assert {"成都市", "武侯区", "玉林街道", "黉门街社区"} <= set(
+        places("成都市武侯区玉林街道黉门街社区：“三化”治理模式"))
+    assert "杨舍镇" in places("张家港市—社区协商：基层法治化的新探索")
     junk = {r[0] for r in db.execute("select place from case_places")} & {"城市", "社区", "农村社区", "全市", "山区"}
     assert not junk
