@@ -1,4 +1,4 @@
-"""Ingest on the test corpus (tests/fixtures/corpus, the bundled sources): cleaning, segmentation, conversion, schema, stable ids."""
+"""Ingest on the test corpus (tests/fixtures/corpus): cleaning, segmentation, conversion, schema, stable ids."""
 import sqlite3
 
 import pytest
