@@ -12,21 +12,8 @@ from click.testing import CliRunner
 from casekb.build import build
 from casekb.cli import main
 from conftest import CORPUS
-from documents import (
-    CASES,
-    ENCRYPTED_PDF,
-    NANJING,
-    SITE_RESIDUE,
-    TAICANG,
-    case_lines,
-    cjk_font,
-    paragraphs,
-    printed_pdf,
-    text_image,
-    web_page,
-    word_book_cases,
-    word_cases,
-)
+from documents import (CASES, ENCRYPTED_PDF, NANJING, SITE_RESIDUE, TAICANG, case_lines, cjk_font, paragraphs,
+                       printed_pdf, text_image, web_page, word_book_cases, word_cases)
 from ingest import IngestError
 from ingest.clean import clean
 from ingest.formats.radicals import RADICALS
