@@ -1,6 +1,7 @@
 # casekb: two commands on a fresh machine.
 #   make serve   install, build the database and indexes, start Datasette on http://127.0.0.1:8001/
 #   make test    install (with the test, sentence-transformers and OCR extras), then run the whole test suite
+#   make test-fast   the same without the tests marked slow; make lint   ruff check .
 VENV ?= .venv
 PY ?= python3
 PORT ?= 8001
@@ -18,7 +19,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	bash scripts/install-browser
 	touch $@
 
-.PHONY: install build serve test bench
+.PHONY: install build serve test test-fast lint bench
 install: $(VENV)/.installed
 
 build: install
@@ -29,6 +30,13 @@ serve: build
 
 test: $(VENV)/.installed-test
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+
+# The edit loop: everything but the tests marked slow (CI's `make test` runs them all).
+test-fast: $(VENV)/.installed-test
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile -m "not slow"
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
 
 bench: build
 	$(VENV)/bin/python bench/search_quality.py

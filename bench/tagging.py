@@ -22,8 +22,21 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.classify import MIN_SCORE, Example, domain_ids, score_cases, score_text, select  # noqa: E402
+from ingest.classify import (  # noqa: E402
+    MIN_SCORE,
+    Example,
+    Neighbours,
+    combine,
+    domain_ids,
+    index_tokens,
+    labelled_neighbours,
+    rule_evidence,
+    score_case,
+    select,
+    term_counts,
+)
 from ingest.pipeline import ingest_tables  # noqa: E402
+from ingest.records import passages_by_case  # noqa: E402
 from ingest.tag import chapter_domain_rows  # noqa: E402
 
 GOLD_FILE = Path(__file__).with_name("tagging_gold.yml")
@@ -47,6 +60,23 @@ def table(header: list[str], rows: list[list], aligns: str | None = None) -> str
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([fmt(cells[0]), rule] + [fmt(r) for r in cells[1:]])
+
+
+def score_text(text: str, examples: list[Example] = (), rules: bool = True) -> dict[str, float]:
+    """The classifier's score of each domain for a text: its rules (unless rules=False) mixed with
+    the vote of the labelled examples (none: rules only), so each signal can be measured alone."""
+    near = Neighbours(examples).nearest_to_tokens(index_tokens([text])) if examples else []
+    return combine(rule_evidence(term_counts(text)) if rules else {}, near)
+
+
+def score_cases(cases: list[dict], passages: list[dict]) -> dict[str, dict[str, float]]:
+    """{case id: {domain: score}} over all eight domains for every case without a chapter domain,
+    as the build scores them, so other cut-offs than the shipped one can be tried."""
+    labelled = {r["case_id"]: r["domain"] for r in chapter_domain_rows(cases)}
+    neighbours = labelled_neighbours(cases, labelled)
+    by_case = passages_by_case(passages)
+    return {c["id"]: score_case(c, by_case.get(c["id"], []), neighbours)[1]
+            for c in cases if c["id"] not in labelled}
 
 
 def best(scores: dict[str, float]) -> str | None:

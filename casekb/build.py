@@ -22,14 +22,16 @@ from pathlib import Path
 from ingest.manifest import corpus_checksum
 from ingest.pipeline import ingest
 from ingest.write import create_database
+from kbcore.build_summary import BuildSummary
 
 STAGES = ("cleanup", "ingest", "index", "record", "sync", "replace", "replaced")
 
 
-def build(corpus_dir: Path, db_path: Path, progress: bool = True, index_stage=None, stage=None) -> dict:
+def build(corpus_dir: Path, db_path: Path, progress: bool = True, index_stage=None, stage=None) -> BuildSummary:
     """Build db_path from corpus_dir; returns the summary. `index_stage(db, previous)` adds indexes to
-    the database being written; `previous` is db_path, holding the previous build whose vectors it
-    may reuse, or None when there is none or it is damaged. `stage(name)` hears each of STAGES."""
+    the database being written and returns its counts by BuildSummary field name; `previous` is db_path,
+    holding the previous build whose vectors it may reuse, or None when there is none or it is damaged.
+    `stage(name)` hears each of STAGES."""
     report = stage or (lambda name: None)
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,7 +48,7 @@ def build(corpus_dir: Path, db_path: Path, progress: bool = True, index_stage=No
         checksum = corpus_checksum(Path(corpus_dir))
         if index_stage:
             report("index")
-            summary.update(index_stage(db, db_path if previous else None) or {})
+            summary.add(index_stage(db, db_path if previous else None) or {})
         report("record")
         db.table("build_info").insert(build_info_row(summary, checksum))
         db.close()
@@ -69,28 +71,28 @@ def build(corpus_dir: Path, db_path: Path, progress: bool = True, index_stage=No
                 leftover.unlink(missing_ok=True)
             except OSError:
                 pass  # removed by the next build (remove_stale_temporary_files)
-    if stale:
-        summary["stale_removed"] = stale
+    summary.stale_removed = stale
     if damage:
-        summary["previous_database"] = (f"damaged ({damage}): nothing of it reused"
-                                        f"{', every text embedded anew' if index_stage else ''}; "
-                                        "this build replaced it")
-    summary["seconds"] = round(time.perf_counter() - started, 1)
+        summary.previous_database = (f"damaged ({damage}): nothing of it reused"
+                                     f"{', every text embedded anew' if index_stage else ''}; "
+                                     "this build replaced it")
+    summary.seconds = round(time.perf_counter() - started, 1)
     return summary
 
 
-def build_info_row(summary: dict, checksum: str) -> dict:
+def build_info_row(summary: BuildSummary, checksum: str) -> dict:
     """The one row of `build_info`: when, from what, with which encoder and version, how much."""
     try:
         version = importlib.metadata.version("casekb")
     except importlib.metadata.PackageNotFoundError:
         version = None
     return {"id": 1, "built_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "corpus_sha256": checksum, "model": summary.get("model"), "casekb_version": version,
-            "fingerprints": json.dumps(summary.get("fingerprints")),
-            **{key: summary.get(key) for key in ("sources", "cases", "title_only_cases", "other_documents",
-                                                 "passages", "vectors", "embedded", "reused", "reused_sources",
-                                                 "index_factory")}}
+            "corpus_sha256": checksum, "model": summary.model, "casekb_version": version,
+            "fingerprints": json.dumps(summary.fingerprints),
+            "sources": summary.sources, "cases": summary.cases, "title_only_cases": summary.title_only_cases,
+            "other_documents": summary.other_documents, "passages": summary.passages, "vectors": summary.vectors,
+            "embedded": summary.embedded, "reused": summary.reused, "reused_sources": summary.reused_sources,
+            "index_factory": summary.index_factory}
 
 
 def settle_previous(db_path: Path) -> None:

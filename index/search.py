@@ -28,11 +28,9 @@ from .fusion import Fused, Fusion, fuse
 from .query import Query, QueryTerms, SearchError, clean_query, mechanism_catalogue, named_mechanisms, parse_query
 from .ranking import Floor, Ranking, shipped
 from .results import NO_ANSWER, describe, describe_listing, describe_neighbours, suggestions
-from .snippets import highlight
 from .vectors import IndexMismatch, case_centre, load_vectors, nearest_cases, standing
 
-__all__ = ["Searcher", "open_searcher", "SearchError", "highlight", "connect_readonly", "allowed_cases",
-           "Answer", "CANDIDATES", "MODES", "NO_ANSWER", "suggestions"]
+__all__ = ["Searcher", "open_searcher", "SearchError", "Answer", "CANDIDATES", "MODES", "NO_ANSWER", "suggestions"]
 
 CANDIDATES = 100  # hits each retriever hands to fusion
 QUERY_THREADS = 1  # one query per request thread: a 2-thread encoder had p95 212 ms against 1.5 ms on a busy 2-core machine

@@ -32,9 +32,9 @@ from kbcore import words
 from kbcore.text import CJK_CHAR, count_terms
 
 from . import IngestError
-from .records import passages_by_case
+from .rulefiles import rule_file
 from .rules import get, read_rules
-from .tag import chapter_domain_rows, load_domains
+from .tag import load_domains
 
 TERMS_FILE = Path(__file__).with_name("domain_terms.yml")
 SOURCE = "classifier"
@@ -60,11 +60,15 @@ def domain_ids() -> list[str]:
     return [d["id"] for d in load_domains()]
 
 
+def load_terms(path: Path | None = None) -> dict[str, dict[str, float]]:
+    """{domain: {term: weight}} from domain_terms.yml (the corpus' own, or the package's:
+    ingest.rulefiles), in domains.yml order."""
+    return _load_terms(path or rule_file("domain_terms.yml"), tuple(domain_ids()))
+
+
 @lru_cache(maxsize=4)
-def load_terms(path: Path = TERMS_FILE) -> dict[str, dict[str, float]]:
-    """{domain: {term: weight}} from domain_terms.yml, in domains.yml order."""
+def _load_terms(path: Path, known: tuple[str, ...]) -> dict[str, dict[str, float]]:
     by_domain = get(read_rules(path), "domains", "mapping", default={})
-    known = domain_ids()
     for domain in by_domain:
         if domain not in known:
             raise IngestError(f"{by_domain.where(domain)}: unknown domain {domain!r}; use one of {', '.join(known)}")
@@ -80,9 +84,13 @@ def load_terms(path: Path = TERMS_FILE) -> dict[str, dict[str, float]]:
     return terms
 
 
-@lru_cache(maxsize=1)
 def _all_terms() -> tuple[str, ...]:
-    return tuple(sorted({t for ts in load_terms().values() for t in ts}))
+    return _sorted_terms(rule_file("domain_terms.yml"), tuple(domain_ids()))
+
+
+@lru_cache(maxsize=4)
+def _sorted_terms(path: Path, known: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({t for ts in _load_terms(path, known).values() for t in ts}))
 
 
 def term_counts(text: str) -> Counter:
@@ -106,7 +114,7 @@ def _tokens(text: str) -> list[str]:
 
 
 class Neighbours:
-    """TF-IDF vectors of labelled titles; `nearest(text)` -> the most similar of them.
+    """TF-IDF vectors of labelled titles; `nearest_to_tokens(tokens)` -> the most similar of them.
 
     Sparse (an inverted index from token to the titles using it), so a case costs its own tokens'
     postings, not a pass over every title and the whole vocabulary: linear as the library grows."""
@@ -127,12 +135,9 @@ class Neighbours:
         norm = math.sqrt(sum(x * x for x in v.values()))
         return {t: x / norm for t, x in v.items()} if norm else v
 
-    def nearest(self, text: str) -> list[tuple[Example, float]]:
-        """Up to NEIGHBOURS labelled examples with positive similarity, best first."""
-        return self.nearest_to_tokens(Counter(_tokens(text)))
-
     def nearest_to_tokens(self, tokens: Counter) -> list[tuple[Example, float]]:
-        """nearest() for a text already cut (index_tokens)."""
+        """Up to NEIGHBOURS labelled examples with positive similarity to a text cut by index_tokens,
+        best first."""
         if not self.examples:
             return []
         sims: dict[int, float] = {}
@@ -152,15 +157,6 @@ def index_tokens(texts: list[str]) -> Counter:
     return counts
 
 
-@lru_cache(maxsize=8)
-def _neighbours(examples: tuple[Example, ...]) -> Neighbours:
-    return Neighbours(examples)
-
-
-def _as_examples(examples) -> tuple[Example, ...]:
-    return tuple(e if isinstance(e, Example) else Example(*e) for e in (examples or ()))
-
-
 # --- scoring -----------------------------------------------------------------------------
 
 def _shares(raw: dict[str, float]) -> dict[str, float]:
@@ -168,10 +164,10 @@ def _shares(raw: dict[str, float]) -> dict[str, float]:
     return {d: (v / total if total else 0.0) for d, v in raw.items()}
 
 
-def _combine(rule_raw: dict[str, float], near: list[tuple[Example, float]],
-             use_rules: bool = True) -> dict[str, float]:
+def combine(rule_raw: dict[str, float], near: list[tuple[Example, float]]) -> dict[str, float]:
+    """Each domain's score: the rules' and the neighbours' shares mixed by the rule evidence."""
     domains = domain_ids()
-    rules = {d: (rule_raw.get(d, 0.0) if use_rules else 0.0) for d in domains}
+    rules = {d: rule_raw.get(d, 0.0) for d in domains}
     votes = dict.fromkeys(domains, 0.0)
     for example, sim in near:
         if example.domain in votes:
@@ -187,17 +183,6 @@ def _combine(rule_raw: dict[str, float], near: list[tuple[Example, float]],
     return {d: alpha * r_share[d] + (1 - alpha) * v_share[d] for d in domains}
 
 
-def score_text(text: str, examples: Iterable = (), *, rules: bool = True) -> dict[str, float]:
-    """Share (0..1, summing to 1 unless nothing matched) of each of the eight domains for text.
-
-    `examples`: labelled (title, domain) pairs for the neighbour vote (none: rules only);
-    `rules=False` scores by the neighbours alone (the bench compares the two signals).
-    """
-    examples = _as_examples(examples)
-    near = _neighbours(examples).nearest(text) if examples else []
-    return _combine(rule_evidence(term_counts(text)), near, use_rules=rules)
-
-
 def select(scores: dict[str, float], min_score: float = MIN_SCORE) -> list[str]:
     """The domains a case is tagged with: the best one (always), plus every other domain
     with at least `min_score` of the evidence, at most MAX_TAGS in all."""
@@ -207,32 +192,20 @@ def select(scores: dict[str, float], min_score: float = MIN_SCORE) -> list[str]:
 
 # --- cases -> case_domains rows ----------------------------------------------------------
 
-def score_cases(cases: list[dict], passages: list[dict]) -> dict[str, dict[str, float]]:
-    """{case id: {domain: score}} for every case without a chapter domain (all eight domains)."""
-    return {cid: analysis[1] for cid, analysis in _analyse(cases, passages).items()}
-
-
-def _analyse(cases: list[dict], passages: list[dict]) -> dict[str, tuple]:
-    labelled = {r["case_id"]: r["domain"] for r in chapter_domain_rows(cases)}
-    neighbours = labelled_neighbours(cases, labelled)
-    by_case = passages_by_case(passages)
-    return {case["id"]: _score_case(case, by_case.get(case["id"], []), neighbours)
-            for case in cases if case["id"] not in labelled}
-
-
 def labelled_neighbours(cases: Iterable[dict], labelled: dict[str, str]) -> Neighbours:
     """The neighbour vote of the labelled cases' titles ({case id: chapter domain})."""
-    return _neighbours(tuple(Example(c["title"], labelled[c["id"]], c["id"]) for c in cases
-                             if c["id"] in labelled and c["title"]))
+    return Neighbours([Example(c["title"], labelled[c["id"]], c["id"]) for c in cases
+                       if c["id"] in labelled and c["title"]])
 
 
 def case_domain_rows(case: dict, passages: list[dict], tokens: Counter, neighbours: Neighbours) -> list[dict]:
     """case_domains rows (source 'classifier') of one case without a chapter domain; `tokens` are
     its index_tokens, kept from when it was read."""
-    return _case_rows(*_score_case(case, passages, neighbours, tokens))
+    return _case_rows(*score_case(case, passages, neighbours, tokens))
 
 
-def _score_case(case: dict, passages: list[dict], neighbours: Neighbours, tokens: Counter | None = None) -> tuple:
+def score_case(case: dict, passages: list[dict], neighbours: Neighbours, tokens: Counter | None = None) -> tuple:
+    """(case, {domain: score} over all eight domains, term counts, per-passage term counts, neighbours)."""
     title = case.get("title") or ""
     per_passage = [(p["id"], term_counts(p["text"])) for p in passages]
     counts = Counter()
@@ -243,7 +216,7 @@ def _score_case(case: dict, passages: list[dict], neighbours: Neighbours, tokens
     if tokens is None:
         tokens = index_tokens([title] + [p["text"] for p in passages])
     near = neighbours.nearest_to_tokens(tokens)
-    return case, _combine(rule_evidence(counts), near), counts, per_passage, near
+    return case, combine(rule_evidence(counts), near), counts, per_passage, near
 
 
 def _case_rows(case: dict, scores: dict[str, float], counts: Counter,

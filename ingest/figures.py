@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .records import passages_by_case
+from .rulefiles import rule_file
 from .rules import get, read_rules
 
 FIGURES_FILE = Path(__file__).with_name("figures.yml")
@@ -20,8 +21,13 @@ MIN_QUOTE_CHARS = 12  # a shorter clause is quoted with the one before it
 _SENTENCE_ENDS = "。；！？\n"
 
 
+def load_rules(path: Path | None = None) -> dict:
+    """figures.yml (the corpus' own, or the package's: ingest.rulefiles) compiled."""
+    return _load_rules(path or rule_file("figures.yml"))
+
+
 @lru_cache(maxsize=4)
-def load_rules(path: Path = FIGURES_FILE) -> dict:
+def _load_rules(path: Path) -> dict:
     """figures.yml compiled: the quantity pattern, the change and target verbs, the clause
     separators and the cue weights (every word taken literally, never as a regex)."""
     data = read_rules(path)

@@ -16,13 +16,16 @@ from .keywords import case_terms
 from .mechanisms import detect_mechanisms
 from .read import read_text
 from .records import case_rows, passages_by_case, source_row
+from .rulefiles import use_corpus
 from .segment import SOURCE_KINDS
 
 _rules: dict = {}
 
 
 def start(corpus_dir: Path) -> None:
-    """Load the rules every group is read with (a worker's initializer)."""
+    """Load the rules every group is read with (a worker's initializer); the rule files are the
+    corpus' own where it brings them (ingest.rulefiles)."""
+    use_corpus(corpus_dir)
     _rules["residue"] = load_residue(Path(corpus_dir) / RESIDUE_FILE)
     _rules["repairs"] = load_repairs(Path(corpus_dir) / REPAIRS_FILE)
 

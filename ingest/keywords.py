@@ -31,7 +31,7 @@ import jieba.posseg
 
 from kbcore import words
 from kbcore.text import CJK, CJK_CHAR
-
+from kbcore.wordlists import read_terms
 
 TOP_KEYWORDS = 10
 ADMIN_SUFFIXES = ("省", "市", "县", "区", "镇", "乡", "街道", "村", "社区")
@@ -126,12 +126,7 @@ def _stem(place: str) -> str:
 @lru_cache(maxsize=1)
 def _dictionary_places() -> frozenset[str]:
     """Places the casekb term dictionary tags 'ns' (太仓市, 秦淮区, ...)."""
-    places = set()
-    for line in words.TERMS_FILE.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) >= 3 and parts[2] == "ns" and _is_place(parts[0]):
-            places.add(parts[0])
-    return frozenset(places)
+    return frozenset(t.word for t in read_terms(words.TERMS_FILE) if t.tag == "ns" and _is_place(t.word))
 
 
 def _count_places(tagged: tuple[tuple[str, str], ...], places: Counter, bare: Counter) -> None:

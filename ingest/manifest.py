@@ -4,20 +4,33 @@ A `file:` must name a regular file inside the corpus folder once every symlink i
 the build publishes what it reads, so `../../etc/passwd`, an absolute path or a symlink out of
 the folder would publish a file of the machine. A `date:` must be YYYY, YYYY-MM or YYYY-MM-DD
 (a real date); it is cited, so `date: yesterday` is refused rather than printed.
+FIELDS is the schema of an entry: a field it does not name (`pubisher:`) is refused with the
+nearest known one, rather than dropped without a word.
 """
 import datetime
+import difflib
 import hashlib
 import re
 from pathlib import Path
 
 from . import IngestError
 from .clean import REPAIRS_FILE, RESIDUE_FILE
-from .rules import Mapping, mappings, read_rules, unique
+from .rulefiles import RULES_DIR, corpus_rule_files
+from .rules import CHECKS, Mapping, get, mappings, read_rules, unique
 from .segment import SOURCE_KINDS
 
 SCRIPTS = {"Simplified", "Traditional"}
 REQUIRED = ("id", "file", "title", "kind", "script")
 MANIFEST = "sources.yml"
+# The fields of an entry and what each must hold: one of ingest.rules.CHECKS, or "date" and
+# "case_regions", which _date() and _case_regions() check. The corpus/sources.yml header explains them.
+FIELDS = {
+    "id": "text", "file": "text", "title": "text", "kind": "text", "script": "text",
+    "part_of": "text", "editor": "text", "publisher": "text", "place": "text", "date": "date",
+    "isbn": "text", "url": "text", "region": "text", "province": "text", "expected_cases": "number",
+    "case_regions": "case_regions", "note": "text",
+    "original": "text", "format": "text", "ocr_confidence": "number", "ocr_pages": "list",  # by `casekb add`
+}
 
 
 def load_manifest(corpus_dir: Path) -> list[dict]:
@@ -32,6 +45,7 @@ def load_manifest(corpus_dir: Path) -> list[dict]:
         missing = [k for k in REQUIRED if not raw.get(k)]
         if missing:
             raise IngestError(f"{where}: source is missing {', '.join(missing)}")
+        _check_fields(raw)
         kind = SOURCE_KINDS.get(str(raw["kind"]))
         if kind is None:
             raise IngestError(
@@ -49,6 +63,17 @@ def load_manifest(corpus_dir: Path) -> list[dict]:
         if parent and e["part_of"] not in {x["id"] for x in entries if x["kind"] == parent}:
             raise IngestError(f"{path}:{e['line']}: part_of {e['part_of']!r} is not a {parent} in this manifest")
     return entries
+
+
+def _check_fields(raw: Mapping) -> None:
+    """Every field is one FIELDS names, holding what it must; a misspelt one names the nearest."""
+    for key in raw:
+        if key not in FIELDS:
+            near = difflib.get_close_matches(str(key), FIELDS, n=1)
+            hint = f"did you mean {near[0]!r}?" if near else f"known fields: {', '.join(FIELDS)}"
+            raise IngestError(f"{raw.where(key)}: unknown field {key!r} ({hint})")
+        if FIELDS[key] in CHECKS and raw[key] != "":  # an empty field is an absent one
+            get(raw, key, FIELDS[key], "source", default=None)
 
 
 def _corpus_file(corpus_dir: Path, raw: Mapping) -> Path:
@@ -96,11 +121,12 @@ def _date(raw: Mapping) -> str:
 
 def corpus_checksum(corpus_dir: Path) -> str:
     """sha256 over what a build reads from the corpus folder: the manifest, the rule files beside
-    it and every source file it names, each as its name, its length and its bytes (manifest order).
-    Files the manifest does not name do not count."""
+    it and in its rules/ folder, and every source file it names, each as its name, its length and
+    its bytes (manifest order). Files the manifest does not name do not count."""
     digest = hashlib.sha256()
     files = [(name, Path(corpus_dir) / name) for name in (MANIFEST, RESIDUE_FILE, REPAIRS_FILE)
              if (Path(corpus_dir) / name).exists()]
+    files += [(f"{RULES_DIR}/{name}", path) for name, path in corpus_rule_files(corpus_dir).items()]
     files += [(str(e["file"]), e["path"]) for e in load_manifest(corpus_dir)]
     for name, path in files:
         data = Path(path).read_bytes()

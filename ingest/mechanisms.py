@@ -19,6 +19,7 @@ from kbcore.text import CJK, count_terms
 
 from . import IngestError
 from .records import passages_by_case
+from .rulefiles import rule_file
 from .rules import get, mappings, read_rules, unique
 
 MECHANISMS_FILE = Path(__file__).with_name("mechanisms.yml")
@@ -26,9 +27,14 @@ TITLE_WEIGHT = 2
 _ID = re.compile(rf"^[{CJK}A-Za-z0-9]+$")
 
 
+def load_mechanisms(path: Path | None = None) -> tuple[dict, ...]:
+    """The mechanisms of mechanisms.yml (the corpus' own, or the package's: ingest.rulefiles) in order,
+    each with id, name_zh, description and terms."""
+    return _load_mechanisms(path or rule_file("mechanisms.yml"))
+
+
 @lru_cache(maxsize=4)
-def load_mechanisms(path: Path = MECHANISMS_FILE) -> tuple[dict, ...]:
-    """The mechanisms of mechanisms.yml in order, each with id, name_zh, description and terms."""
+def _load_mechanisms(path: Path) -> tuple[dict, ...]:
     items = mappings(read_rules(path), "mechanisms", "id, name_zh, description, terms")
     mechanisms = []
     for m in items:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from kbcore.build_summary import BuildSummary
 from kbcore.limits import BUILD_WORKERS
 from kbcore.parallel import ordered_map
 from kbcore.schema import CASE_KINDS, TABLES
@@ -21,7 +22,7 @@ from .write import create_database, create_indexes, insert_rows
 
 
 def ingest(corpus_dir: Path, db, previous: Path | None = None, progress: bool = True,
-           workers: int = BUILD_WORKERS) -> dict:
+           workers: int = BUILD_WORKERS) -> BuildSummary:
     """Fill db (a new sqlite_utils.Database from ingest.write.create_database) from corpus_dir,
     reusing what it can of the previous build's database at `previous`; returns the summary."""
     corpus_dir = Path(corpus_dir)
@@ -53,13 +54,13 @@ def ingest(corpus_dir: Path, db, previous: Path | None = None, progress: bool = 
     create_indexes(db)
     corpus_passes(db)
     summary = summarise(db)
-    summary["reused_sources"] = sum(len(g) for g, r in zip(groups, reuse) if r)
-    summary["fingerprints"] = prints
-    summary["redone"] = _redone(groups, reuse, prior, no_reuse)
+    summary.reused_sources = sum(len(g) for g, r in zip(groups, reuse) if r)
+    summary.fingerprints = prints
+    summary.redone = _redone(groups, reuse, prior, no_reuse)
     return summary
 
 
-def ingest_tables(corpus_dir: Path, workers: int = 1) -> tuple[dict[str, list[dict]], dict]:
+def ingest_tables(corpus_dir: Path, workers: int = 1) -> tuple[dict[str, list[dict]], BuildSummary]:
     """The corpus as rows of each table, held in memory (for tests and benchmarks), and the summary."""
     db = create_database(":memory:")
     summary = ingest(corpus_dir, db, progress=False, workers=workers)
@@ -68,23 +69,23 @@ def ingest_tables(corpus_dir: Path, workers: int = 1) -> tuple[dict[str, list[di
     return tables, summary
 
 
-def summarise(db) -> dict:
+def summarise(db) -> BuildSummary:
     """What the database holds, for the build's summary and build_info."""
     count = lambda sql, *args: db.conn.execute(sql, args).fetchone()[0]  # noqa: E731
     marks = ",".join("?" * len(CASE_KINDS))
     kinds = dict(db.conn.execute("select kind, count(*) from cases group by kind order by min(rowid)"))
     cases = sum(n for kind, n in kinds.items() if kind in CASE_KINDS)
-    return {
-        "sources": count("select count(*) from sources"),
-        "cases": cases,
-        "other_documents": sum(kinds.values()) - cases,
-        "passages": count("select count(*) from passages"),
-        "title_only_cases": count(f"select count(*) from cases where status = 'title_only' and kind in ({marks})",
-                                  *CASE_KINDS),
-        "residue_removed": {sid: json.loads(removed) for sid, removed in
-                            db.conn.execute("select id, residue_removed from sources order by rowid")},
-        "kinds": kinds,
-    }
+    return BuildSummary(
+        sources=count("select count(*) from sources"),
+        cases=cases,
+        other_documents=sum(kinds.values()) - cases,
+        passages=count("select count(*) from passages"),
+        title_only_cases=count(f"select count(*) from cases where status = 'title_only' and kind in ({marks})",
+                               *CASE_KINDS),
+        residue_removed={sid: json.loads(removed) for sid, removed in
+                         db.conn.execute("select id, residue_removed from sources order by rowid")},
+        kinds=kinds,
+    )
 
 
 def _copy(db, group: list[dict], redo_tags: list[str]) -> None:
@@ -107,6 +108,6 @@ def _redone(groups, reuse, prior, no_reuse: str | None) -> list[str]:
         return [no_reuse or "no previous database: every source read"]
     lines = [f"read {len(read)} source(s) anew: {', '.join(read[:10])}{' …' if len(read) > 10 else ''}"
              if read else "no source changed: none read anew"]
-    lines += [f"{STAGE_RULES[name][0].name} changed: {', '.join(STAGE_RULES[name][1])} worked out again for every case"
+    lines += [f"{STAGE_RULES[name][0]} changed: {', '.join(STAGE_RULES[name][1])} worked out again for every case"
               for name in prior.changed_rules]
     return lines

@@ -102,7 +102,8 @@ def citation(source: dict, doc: dict) -> str:
     """How a trainer or researcher cites this document."""
     title = to_simplified(doc["title"])
     if source["kind"] == "book":  # a book_cases part is cited as its book (its cases join it)
-        parts = [f"{source.get('editor') or ''}主编《{source['title']}》".lstrip("主编"),
+        editor = source.get("editor")
+        parts = [f"{editor}主编《{source['title']}》" if editor else f"《{source['title']}》",
                  source.get("publisher"), source.get("date")]
         if doc["chapter_no"]:
             parts.append(f"第{NUMERALS[doc['chapter_no'] - 1]}章{doc['chapter_title'] or ''}")

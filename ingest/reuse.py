@@ -19,16 +19,16 @@ from kbcore import words
 from kbcore.schema import TABLES
 
 from .clean import RESIDUE_FILE
-from .figures import FIGURES_FILE
-from .mechanisms import MECHANISMS_FILE
+from .rulefiles import rule_file
 
 ROOT = Path(__file__).resolve().parents[1]
-# Tag tables that follow one rule file each: {fingerprint name: (rule file, tables it fills)}.
-STAGE_RULES = {"mechanisms": (MECHANISMS_FILE, ("case_mechanisms",)),
-               "figures": (FIGURES_FILE, ("case_figures",))}
+# Tag tables that follow one rule file each: {fingerprint name: (rule file name, tables it fills)};
+# the file is the corpus' own or the package's (ingest.rulefiles.rule_file).
+STAGE_RULES = {"mechanisms": ("mechanisms.yml", ("case_mechanisms",)),
+               "figures": ("figures.yml", ("case_figures",))}
 # The rule files the corpus-wide passes read: they run on every build anyway.
 PASS_RULES = ("domains.yml", "domain_terms.yml")
-RULE_FILES = frozenset({path.name for path, _ in STAGE_RULES.values()} | set(PASS_RULES))  # not code
+RULE_FILES = frozenset({name for name, _ in STAGE_RULES.values()} | set(PASS_RULES))  # not code
 GROUP_TABLES = ("sources", "cases", "passages", "case_tokens")
 LIBRARIES = ("jieba", "opencc-python-reimplemented", "opencc")
 
@@ -47,7 +47,7 @@ def fingerprints(corpus_dir: Path) -> dict[str, str]:
     return {"code": _digest(code_files(), _library_versions()),
             "residue": _file_digest(residue) if residue.exists() else "none",
             "segmenter": words.fingerprint(),
-            **{name: _file_digest(path) for name, (path, _) in STAGE_RULES.items()}}
+            **{name: _file_digest(rule_file(file)) for name, (file, _) in STAGE_RULES.items()}}
 
 
 def source_key(entry: dict, repairs, prints: dict[str, str]) -> str:

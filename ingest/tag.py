@@ -6,15 +6,21 @@ chapter are tagged by the classifier in ingest/classify.py.
 from functools import lru_cache
 from pathlib import Path
 
+from .rulefiles import rule_file
 from .rules import get, mappings, read_rules, unique
 
 DOMAINS_FILE = Path(__file__).with_name("domains.yml")
 FIELDS = ("id", "chapter", "name_en", "description")
 
 
+def load_domains(path: Path | None = None) -> tuple[dict, ...]:
+    """The domains of domains.yml (the corpus' own, or the package's: ingest.rulefiles) in order,
+    each with id, chapter, name_en and description."""
+    return _load_domains(path or rule_file("domains.yml"))
+
+
 @lru_cache(maxsize=4)
-def load_domains(path: Path = DOMAINS_FILE) -> tuple[dict, ...]:
-    """The domains of domains.yml in order, each with id, chapter, name_en and description."""
+def _load_domains(path: Path) -> tuple[dict, ...]:
     items = mappings(read_rules(path), "domains", ", ".join(FIELDS))
     domains = [{key: str(get(d, key, "text", "domain")) for key in FIELDS} for d in items]
     unique(items, "id", "domain")

@@ -22,6 +22,7 @@ import jieba
 
 from kbcore.limits import MAX_QUERY_CHARS, MAX_QUERY_TERMS
 from kbcore.text import fold
+from kbcore.wordlists import read_terms, read_words
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TERMS_FILE = DATA_DIR / "terms.txt"
@@ -48,15 +49,15 @@ def init() -> None:
             return
         jieba.setLogLevel(logging.WARNING)  # silence "Building prefix dict ..." on stderr
         jieba.initialize()
-        jieba.load_userdict(str(TERMS_FILE))
+        for term in read_terms(TERMS_FILE):  # what jieba.load_userdict does, with comments and checks
+            jieba.add_word(*term)
         _ready = True
 
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     """Function words and filler that must not drive keyword search (data/stopwords.txt)."""
-    lines = STOPWORDS_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(fold(w) for w in lines if w.strip())
+    return frozenset(fold(w) for w in read_words(STOPWORDS_FILE))
 
 
 _DROP = {"Cf": "", "Cc": " ", "Cs": " ", "Co": " ", "Cn": " "}
@@ -125,7 +126,8 @@ def fingerprint() -> str:
     """What decides how a text is cut: this module, the folding, the term dictionary and the
     libraries' versions. A build may reuse a segmented column only while it is unchanged."""
     h = hashlib.sha256()
-    for path in (Path(__file__), Path(__file__).with_name("text.py"), TERMS_FILE):
+    for path in (Path(__file__), Path(__file__).with_name("text.py"), Path(__file__).with_name("wordlists.py"),
+                 TERMS_FILE):
         h.update(path.read_bytes())
     for name in ("jieba", "opencc-python-reimplemented"):
         try:

@@ -7,9 +7,10 @@ naming the parameter to change.
 import re
 import sqlite3
 
+from index.filters import allowed_cases
+from index.search import SearchError
 from kbcore.limits import MAX_PACK_CASES
 from kbcore.schema import CASE_KINDS
-from index.search import SearchError, allowed_cases
 
 FILTERS = ("domain", "mechanism", "region", "kind", "status")  # what a search can be narrowed by
 

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from casekb.build import build
 from casekb.cli import main
+from conftest import CORPUS
 from documents import (CASES, ENCRYPTED_PDF, NANJING, SITE_RESIDUE, TAICANG, case_lines, cjk_font, paragraphs,
                        printed_pdf, text_image, web_page, word_book_cases, word_cases)
 from ingest import IngestError
@@ -53,6 +54,7 @@ def assert_whole_and_clean(case: dict, expected: dict, other: dict, fold=lambda 
     assert not [c for c in case["body_original"] if ord(c) in RADICALS]
 
 
+@pytest.mark.slow
 def test_word_file_with_two_cases(corpus_copy, tmp_path):
     entry = added(corpus_copy, word_cases(tmp_path / "选编.docx"), "--region", "太仓市", "--date", "2020")
     assert (entry["kind"], entry["format"], entry["script"], entry["expected_cases"]) == ("cases", "docx", "Simplified", 2)
@@ -66,6 +68,7 @@ def test_word_file_with_two_cases(corpus_copy, tmp_path):
     assert first["region"] == "太仓市" and "案例1：" in first["citation"]
 
 
+@pytest.mark.slow
 def test_web_page_main_text_only(corpus_copy, tmp_path):
     entry = added(corpus_copy, web_page(tmp_path / "page.html"), "--url", "https://example.org/cases.html")
     assert (entry["kind"], entry["title"], entry["date"]) == ("cases", "基层治理案例两则", "2021-06-18")
@@ -75,6 +78,7 @@ def test_web_page_main_text_only(corpus_copy, tmp_path):
     assert cases[f"{entry['id']}-2"]["body"].endswith(NANJING["last"])
 
 
+@pytest.mark.slow
 def test_printed_pdf(corpus_copy, tmp_path):
     pdf = printed_pdf(tmp_path) or pytest.skip("/usr/bin/chromium not installed (scripts/install-browser)")
     result = add(corpus_copy, pdf)
@@ -91,6 +95,7 @@ def test_printed_pdf(corpus_copy, tmp_path):
         assert body.split("\n") == paragraphs(case, 12)  # every paragraph whole, across page breaks
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_OCR, reason="OCR extra not installed: pip install -e '.[ocr]'")
 def test_scanned_image_is_ocrd_and_marked(corpus_copy, tmp_path):
     font = cjk_font() or pytest.skip("no Noto CJK font (fonts-noto-cjk)")
@@ -107,6 +112,7 @@ def test_scanned_image_is_ocrd_and_marked(corpus_copy, tmp_path):
     assert_whole_and_clean(cases[f"{entry['id']}-2"], NANJING, TAICANG, fold=to_simplified)
 
 
+@pytest.mark.slow
 def test_the_books_missing_case_text_is_proposed_as_book_cases(corpus_copy, tmp_path):
     titles = ["动迁安置工作的“放手还权”", "浏河镇313路公交线路的开通"]
     result = add(corpus_copy, word_book_cases(tmp_path / "补.docx", titles))
@@ -121,6 +127,7 @@ def test_the_books_missing_case_text_is_proposed_as_book_cases(corpus_copy, tmp_
     assert cases["taicang100-009"]["page"] == 21  # still the book's case, with its contents entry
 
 
+@pytest.mark.slow
 def test_traditional_gbk_text_keeps_its_original(corpus_copy, tmp_path):
     path = tmp_path / "cases.txt"
     text = ("社區治理兩則\n案例1：南京市大力推動社區減負增效\n南京市把社區承擔的工作事項由78項減少到28項。\n"
@@ -187,7 +194,7 @@ def corrupt_pdf(tmp_path):
 
 def already_there(tmp_path):
     path = tmp_path / "copy.txt"
-    path.write_bytes((Path(__file__).resolve().parents[1] / "corpus" / "001_a55191d4b931181c.txt").read_bytes())
+    path.write_bytes((CORPUS / "001_a55191d4b931181c.txt").read_bytes())
     return path, "already in the corpus as"
 
 

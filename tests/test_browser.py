@@ -19,6 +19,8 @@ import pytest
 from casekb.serve import running_server
 from zh_interface import english_in
 
+pytestmark = pytest.mark.slow  # a real browser: `make test-fast` skips it
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -3,14 +3,15 @@ from pathlib import Path
 
 import pytest
 
-from kbcore.text import normalise_width
+from conftest import CORPUS
 from ingest import IngestError
 from ingest.clean import RESIDUE_FILE, clean, load_residue
 from ingest.pipeline import ingest_tables
 from ingest.segment.book import merge_book_part, segment_book
+from kbcore.text import normalise_width
 from tests.samples import SAMPLE_CASES, add_book_text
 
-CORPUS_RESIDUE = Path(__file__).resolve().parents[1] / "corpus" / RESIDUE_FILE
+CORPUS_RESIDUE = CORPUS / RESIDUE_FILE
 
 
 def lines_of(text):
@@ -77,7 +78,7 @@ def test_dropping_a_case_file_in_corpus_adds_bodies_and_new_cases(corpus_copy):
     assert one["status"] == "full_text" and one["page"] == 3 and "补偿方案" in one["body"]
     assert one["comment"] == "这是一个“放手还权”的例子。"
     assert cases["taicang100-067"]["title"] == "一个新的案例"
-    assert summary["title_only_cases"] == 65
+    assert summary.title_only_cases == 65
     comment_passages = [p for p in tables["passages"] if p["case_id"] == "taicang100-001" and p["field"] == "comment"]
     assert comment_passages and one["comment"][comment_passages[0]["start"]:comment_passages[0]["end"]] == comment_passages[0]["text"]
 

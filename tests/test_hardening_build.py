@@ -20,8 +20,11 @@ from click.testing import CliRunner
 import casekb.build
 from casekb.build import STAGES
 from casekb.cli import main
+from conftest import CORPUS
 from index.search import open_searcher
 from ingest.manifest import corpus_checksum
+
+pytestmark = pytest.mark.slow  # kill -9 and builds from scratch: `make test-fast` skips them
 
 ROOT = Path(__file__).resolve().parents[1]
 UNCHANGED = "The previous database (if any) was left unchanged."
@@ -106,7 +109,11 @@ KILL_AT_STAGE = textwrap.dedent("""
 """)
 
 
-def test_stages_include_the_final_rename():
+def test_a_build_reports_every_stage_in_order_and_the_rename_between_the_last_two(corpus_copy, tmp_path):
+    target, seen = tmp_path / "casekb.db", []
+    casekb.build.build(corpus_copy, target, progress=False, index_stage=lambda db, previous: {},
+                       stage=lambda name: seen.append((name, target.exists())))
+    assert seen == [(name, name == "replaced") for name in STAGES]
     assert STAGES[-2:] == ("replace", "replaced")
 
 
@@ -305,7 +312,7 @@ def test_build_info_says_what_was_built(built_db):
     assert built_at.utcoffset() == datetime.timedelta(0)  # UTC
     written = datetime.datetime.fromtimestamp(int(built_db.stat().st_mtime), datetime.timezone.utc)
     assert built_at <= written  # recorded while the file was being written
-    assert info["corpus_sha256"] == corpus_checksum(ROOT / "corpus")
+    assert info["corpus_sha256"] == corpus_checksum(CORPUS)
     assert info["model"] == "usem3"
     assert info["casekb_version"] == importlib.metadata.version("casekb")
     one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
@@ -337,4 +344,4 @@ def test_build_info_without_an_index_stage(corpus_copy, tmp_path):
     db = tmp_path / "plain.db"
     summary = casekb.build.build(corpus_copy, db, progress=False)
     row = sqlite3.connect(db).execute("select model, vectors, cases, corpus_sha256 from build_info").fetchone()
-    assert row == (None, None, summary["cases"], corpus_checksum(corpus_copy))
+    assert row == (None, None, summary.cases, corpus_checksum(corpus_copy))

@@ -165,6 +165,7 @@ def text_columns(db):
                     yield table, column[1], value
 
 
+@pytest.mark.slow
 def test_control_characters_are_removed_counted_and_every_passage_kept(corpus_copy, built_db, good_db):
     path = corpus_copy / "001_a55191d4b931181c.txt"
     lines = path.read_text(encoding="utf-8").split("\n")

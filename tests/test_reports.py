@@ -5,7 +5,6 @@ import io
 import shutil
 import sqlite3
 from html.parser import HTMLParser
-from pathlib import Path
 
 import docx
 import pytest
@@ -13,6 +12,7 @@ from click.testing import CliRunner
 
 from casekb.build import build
 from casekb.cli import main
+from conftest import CORPUS
 from index.search import open_searcher
 from reports.export import download_name, render
 from reports.pack import course_pack
@@ -40,7 +40,7 @@ def trio_pack(conn):
 def book_db(tmp_path_factory):
     """The corpus plus a written chapter of the book: case 1 gets text and a comment."""
     corpus = tmp_path_factory.mktemp("corpus") / "corpus"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "corpus", corpus)
+    shutil.copytree(CORPUS, corpus)
     path = corpus.parent / "casekb.db"
     build(add_book_text(corpus), path, progress=False)
     return path
@@ -167,6 +167,7 @@ def test_docx_asks_for_chinese_fonts_and_language(trio_pack):
     assert all(f.get(qn("w:eastAsiaTheme")) is None for f in defaults.iter(qn("w:rFonts")))
 
 
+@pytest.mark.slow
 def test_title_only_cases_say_so_and_comments_are_printed(book_db):
     with sqlite3.connect(book_db) as c:
         pack = course_pack(c, ["taicang100-001", "taicang100-002"], date=DAY)

@@ -14,11 +14,12 @@ import reports.overview
 import reports.selection
 from datasette_plugins.casekb_search import kept
 from index import bm25
+from index.connection import connect_readonly
 from index.evidence import TermIndex, coverage, term_hits
 from index.query import parse_query
 from index.ranking import SUBWORDS
 from index.retrievers import bounded_keyword, keyword
-from index.search import Searcher, connect_readonly
+from index.search import Searcher
 from kbcore.words import match_expression
 from reports.mechanisms import mechanism_detail
 from reports.overview import overview, overview_charts
@@ -161,9 +162,11 @@ def test_mechanism_pages_add_up_to_the_whole_list(conn):
 
 
 async def test_bad_page_numbers_are_a_clear_400(ds):
-    for page in ("²", "-1", "1.5", "1e3", "9" * 30):
+    for page in ("²", "-1", "0", "1.5", "1e3", "9" * 30):
         r = await ds.client.get("/-/mechanisms/社区减负", params={"page": page})
-        assert r.status_code in (400, 404) and "page: " in r.text and "Traceback" not in r.text
+        assert r.status_code == 400 and "page: " in r.text and "Traceback" not in r.text, page
+    r = await ds.client.get("/-/mechanisms/社区减负", params={"page": "999999"})  # a number, past the last page
+    assert r.status_code == 404 and "page: " in r.text
 
 
 async def test_a_mechanism_with_more_cases_than_a_pack_says_how_to_narrow(ds, monkeypatch):

@@ -6,7 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from casekb.cli import main
-from index.search import SearchError, Searcher, highlight, open_searcher
+from index.search import Searcher, SearchError, open_searcher
+from index.snippets import highlight
 
 
 @pytest.fixture(scope="module")

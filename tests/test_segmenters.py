@@ -10,8 +10,6 @@ from ingest.clean import clean
 from ingest.manifest import load_manifest
 from ingest.segment import SOURCE_KINDS
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def segment(kind: str, text: str, **entry) -> list[dict]:
     """The documents the segmenter registered for `kind` makes of text (cleaned as a build cleans it)."""
@@ -226,11 +224,6 @@ def test_unknown_kind_names_the_line_and_lists_the_registered_kinds(tmp_path):
     expected = f"{corpus / 'sources.yml'}:7: unknown kind 'podcast' (expected one of {', '.join(sorted(SOURCE_KINDS))})"
     with pytest.raises(IngestError, match=re.escape(expected) + "$"):
         load_manifest(corpus)
-
-
-def test_the_manifest_comment_documents_the_registered_kinds():
-    documented = re.search(r"^#\s+kind\s+(.+)$", (ROOT / "corpus" / "sources.yml").read_text(encoding="utf-8"), re.M)
-    assert set(documented.group(1).split(" | ")) == set(SOURCE_KINDS)
 
 
 @pytest.mark.parametrize("sources, message", [

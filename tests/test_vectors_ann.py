@@ -11,15 +11,14 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from casekb.cli import main
+from conftest import CORPUS
 from index.connection import connect_readonly, marks, named_rows
 from index.embeddings import from_blobs
 from index.results import describe_neighbours
-from index.search import SearchError, Searcher, open_searcher
+from index.search import Searcher, SearchError, open_searcher
 from index.vector_index import FLAT, build_index, check_factory, statistics, write_vector_index
 from index.vectors import IndexMismatch, load_vectors, nearest
 from kbcore.schema import CASE_KINDS
-
-from conftest import CORPUS
 
 QUERY = "小区里到处是垃圾怎么办"
 
@@ -89,6 +88,7 @@ def test_a_database_without_the_vector_index_row_is_served_as_before(built_db, t
     np.testing.assert_allclose(old.mean, new.mean, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_an_approximate_index_is_built_stored_and_served(hnsw_build, built_db):
     target, output = hnsw_build
     assert "vector index:       HNSW16@efSearch=256\n" in output  # with the search parameters it is served with
@@ -104,6 +104,7 @@ def test_an_approximate_index_is_built_stored_and_served(hnsw_build, built_db):
         assert [r["case_id"] for r in searcher.similar(conn, "mca2015-03-2")]
 
 
+@pytest.mark.slow
 def test_build_info_records_the_index_factory(hnsw_build, built_db):
     with closing(sqlite3.connect(hnsw_build[0])) as conn:
         assert conn.execute("select index_factory from build_info").fetchone()[0] == "HNSW16@efSearch=256"

@@ -33,10 +33,6 @@ CITE_FORMATS = {  # format: (content type, file extension, renderer of one refer
 CSV_BOM = "csv_bom"  # the renderer's extension: /db/table.csv_bom
 
 
-def cite_url(datasette, ids, fmt: str) -> str:
-    return datasette.urls.path("/-/cite") + f"?ids={quote(','.join(ids))}&format={fmt}"
-
-
 @route(READS)
 async def cite(datasette, request, base):
     fmt = (request.args.get("format") or "bibtex").strip()

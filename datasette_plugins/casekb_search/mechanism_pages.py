@@ -5,7 +5,7 @@ from urllib.parse import quote, unquote
 
 from datasette.utils.asgi import Response
 
-from index.search import highlight
+from index.snippets import highlight
 from kbcore.limits import MECHANISM_PAGE_CASES
 from reports.mechanisms import mechanism_detail
 from reports.selection import pack_too_large

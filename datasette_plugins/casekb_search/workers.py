@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 from weakref import WeakKeyDictionary
 
-from index.search import connect_readonly
+from index.connection import connect_readonly
 from kbcore.limits import REQUEST_SECONDS, RETRY_AFTER_SECONDS, WORK_QUEUE, WORK_THREADS
 
 from .web import config
