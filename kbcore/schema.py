@@ -56,7 +56,7 @@ TABLES = {
                "comment_original": str, "status": str, "chars": int, "source_line": int,
                "citation": str, "domains": str, "mechanisms": str}, "id", [("source_id", "sources", "id")]),
     "passages": ({"id": str, "case_id": str, "seq": int, "field": str, "section": str, "text": str,
-                  "text_original": str, "start": int, "end": int, "chars": int}, "id",
+                  "text_original": str, "start": int, "end": int, "chars": int, "heading_path": str}, "id",
                  [("case_id", "cases", "id")]),
     "case_domains": ({"case_id": str, "domain": str, "source": str, "score": float, "evidence": str},
                      ("case_id", "domain"), [("case_id", "cases", "id"), ("domain", "domains", "id")]),

@@ -8,11 +8,11 @@ case is an introduction; 点评 (or 专家点评, 评析) starts a case's commen
 """
 import re
 
+from kbcore.textrules import COMMENT, NUMBER, title_shape, to_number
+
 from .. import IngestError
 from .documents import document, sectioned
 
-NUMERAL = "零〇一二三四五六七八九十百两"
-NUMBER = rf"\d{{1,3}}|[{NUMERAL}]{{1,4}}"
 # 案例1：…, 案例一 …, 【案例3】…, 第二个案例：…
 CASE_HEADING = re.compile(rf"^[【\[]?(?:案例|第(?=\s*(?:{NUMBER})\s*个案例))\s*(?P<number>{NUMBER})\s*(?:个案例)?"
                           rf"[】\]]?\s*[:：、.．]?\s*(?P<title>.*)$")
@@ -21,9 +21,6 @@ FAMILIES = (  # (heading pattern, must count 1, 2, 3, …)
     (re.compile(r"^(?P<number>[一二三四五六七八九十]{1,3})\s*、\s*(?P<title>.+)$"), True),
     (re.compile(r"^(?P<number>\d{1,3})(?:\s*[、.．]\s*|\s+|(?=[^\d\s年月日个项%]))(?P<title>.+)$"), True),
 )
-COMMENT = re.compile(r"^(?:案例|专家)?(?:点评|评析|简评)(?:\s*[:：]\s*(.*))?$")
-SENTENCE_END = tuple("。！？；;!?")
-TITLE_MAX = 60
 INTRO_TITLE = "导言"
 
 
@@ -87,26 +84,11 @@ def _split_comment(lines):
     """Body lines, and the comment from the first 点评 line on (its inline text included)."""
     for i, (n, text) in enumerate(lines):
         if m := COMMENT.match(text):
-            inline = [(n, m.group(1).strip())] if m.group(1) and m.group(1).strip() else []
+            inline = [(n, m.group("text").strip())] if m.group("text") and m.group("text").strip() else []
             return lines[:i], inline + lines[i + 1:]
     return lines, []
 
 
 def _title_like(text: str) -> bool:
     """A heading or title line: short, and not a sentence."""
-    return len(text) <= TITLE_MAX and not text.endswith(SENTENCE_END) and "。" not in text
-
-
-def to_number(numeral: str) -> int:
-    """"12" -> 12; Chinese numerals up to the hundreds: "十二" -> 12, "一百零五" -> 105."""
-    if numeral.isdigit():
-        return int(numeral)
-    digits = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-    total, digit = 0, 0
-    for char in numeral:
-        if char in digits:
-            digit = digits[char]
-        else:  # 十 or 百
-            total += (digit or 1) * (10 if char == "十" else 100)
-            digit = 0
-    return total + digit
+    return title_shape(text)
