@@ -188,11 +188,10 @@ def _find_one(lines, test, anchor, move, name):
 
 
 def rejoins(entry: dict) -> bool:
-    """Are broken paragraphs of this source rejoined? Not when `casekb add` wrote the text from a
-    document whose layout a reader has read (Word, PDF, web page, Markdown): its lines are its
-    paragraphs and headings already, and a headline that runs on is a headline. Plain text is
-    taken as it was typed."""
-    return entry.get("format") in (None, "txt")
+    """Are broken paragraphs of this source rejoined? Not when `casekb add` wrote the text (its
+    manifest entry has a `format`): a reader has already made one line of each paragraph and
+    heading, so a headline or a short line with a comma is what it is, not prose that runs on."""
+    return not entry.get("format")
 
 
 def _join_broken_paragraphs(lines, removed):

@@ -6,17 +6,19 @@ independent, so the build reads them in worker processes (kbcore.parallel); `sta
 worker the rules once, and `read_group` is called per group.
 """
 import json
+from collections import Counter
 from pathlib import Path
 
 from . import IngestError
 from .classify import index_tokens
-from .clean import REPAIRS_FILE, RESIDUE_FILE, clean, load_repairs, load_residue
+from .clean import REPAIRS_FILE, RESIDUE_FILE, clean, load_repairs, load_residue, rejoins
 from .figures import figure_rows
 from .keywords import case_terms
 from .mechanisms import detect_mechanisms
 from .read import read_text
 from .records import case_rows, passages_by_case, source_row
 from .segment import SOURCE_KINDS
+from .whole import check_whole
 
 _rules: dict = {}
 
@@ -41,11 +43,15 @@ def source_groups(entries: list[dict]) -> list[list[dict]]:
     return [[head, *parts.get(head["id"], [])] for head in heads]
 
 
-def segment(entry: dict, lines) -> list[dict]:
-    """The documents of one source, by the segmenter of its kind."""
+def segment(entry: dict, lines, removed=None) -> list[dict]:
+    """The documents of one source, by the segmenter of its kind, checked to hold every line
+    (ingest.whole; the lines its segmenter sets aside are counted in `removed` by rule)."""
     if not lines:
         raise IngestError(f"{entry['path']}: nothing left after cleaning")
-    return SOURCE_KINDS[entry["kind"]].segment(entry, lines)
+    kind = SOURCE_KINDS[entry["kind"]]
+    docs = kind.segment(entry, lines)
+    check_whole(entry, lines, docs, Counter() if removed is None else removed, kind.sets_aside)
+    return docs
 
 
 def read_group(group: list[dict]) -> dict[str, list]:
@@ -54,8 +60,9 @@ def read_group(group: list[dict]) -> dict[str, list]:
     sources, docs = [], None
     for entry in group:
         raw = read_text(entry["path"])
-        lines, removed = clean(raw, entry["file"], _rules["residue"], _rules["repairs"].get(entry["file"], ()))
-        found = segment(entry, lines)
+        lines, removed = clean(raw, entry["file"], _rules["residue"], _rules["repairs"].get(entry["file"], ()),
+                               rejoin=rejoins(entry))
+        found = segment(entry, lines, removed)
         docs = found if docs is None else SOURCE_KINDS[entry["kind"]].merge(docs, found, entry)
         sources.append(source_row(entry, raw, removed))
     cases, passages = case_rows(group[0], docs)
