@@ -24,6 +24,8 @@ CHAPTER_NUMERALS = "一二三四五六七八九十"
 NUMBERED_HEADING = re.compile(
     rf"^(?:[{NUMERAL}]{{1,4}}\s*、|[（(]\s*(?:{NUMBER})\s*[)）]|\d{{1,3}}\s*[、.．](?!\d)"
     rf"|第\s*(?:{NUMBER})\s*[章节部篇条](?:分)?)\s*\S")
+# The ordinal that only orders a heading (一、 1． （一）), taken off when the heading becomes a title.
+ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|\d{1,3}\s*[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）])\s*")
 # The comment that closes a case: 点评 / 专家点评 / 评析 / 简评, alone or with its text after a colon or space.
 COMMENT = re.compile(r"^(?:案例|专家)?(?:点评|评析|简评)(?:\s*[:：]\s*|\s+|$)(?P<text>.*)$")
 

@@ -98,3 +98,169 @@ def test_lines_a_segmenter_sets_aside_are_counted_by_their_rule():
     removed = Counter()
     docs = segment({"kind": "award_page", "path": "a.txt", "title": "t"}, lines, removed)
     assert removed == Counter({"award_page_metadata": 1}) and docs[0]["title"].startswith("张家港市")
+
+
+COLUMN = "每周一学（2022年6月13日——6月19日）"
+
+
+def server_page(path, headline_html: str, head: str = "") -> None:
+    path.write_text(f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{COLUMN}</title>{head}</head><body>
+<div class="nav"><a href="/">首页</a> <a href="/xx">学习园地</a></div>
+<div class="content">{headline_html}<p>{OPENING}</p>{''.join(f'<p>{p}</p>' for p in PROSE)}</div>
+<div class="footer">版权所有 某某学校</div></body></html>""", encoding="utf-8")
+
+
+@pytest.mark.parametrize("headline_html, head", [
+    (f"<h1>{HEADLINE}</h1>", ""),
+    (f"<p>{HEADLINE}</p>", ""),
+    (f"<p><strong>{HEADLINE}</strong></p>", ""),
+    ("", f'<meta property="og:title" content="{HEADLINE}">'),
+])
+def test_an_aspx_page_is_titled_by_its_headline_not_its_column(corpus_copy, tmp_path, headline_html, head):
+    server_page(tmp_path / "Article.aspx", headline_html, head)
+    entry, _ = add(corpus_copy, tmp_path / "Article.aspx")
+    assert entry["format"] == "html" and entry["title"] == HEADLINE
+    (case,), _ = rows_of(corpus_copy, entry["id"])
+    assert case["title"] == HEADLINE and HEADLINE not in case["body"]
+    assert case["body"].split("\n") == [OPENING, *PROSE]
+    assert COLUMN not in case["citation"] and HEADLINE in case["citation"]
+
+
+def test_a_page_saved_as_php_that_is_not_html_is_refused(corpus_copy, tmp_path):
+    (tmp_path / "x.php").write_text("<?php echo 1; ?>", encoding="utf-8")
+    result = CliRunner().invoke(main, ["add", "--corpus", str(corpus_copy), str(tmp_path / "x.php")])
+    assert result.exit_code != 0 and "unknown file type '.php'" in result.output
+
+
+def test_a_txt_file_is_titled_by_its_first_line_never_its_file_name(corpus_copy, tmp_path):
+    path = tmp_path / "04_qianwei_sixiao_gongzuofa.txt"
+    path.write_bytes("\r\n".join([HEADLINE, OPENING, *PROSE]).encode("gb18030"))
+    entry, _ = add(corpus_copy, path)
+    assert entry["title"] == HEADLINE
+    (case,), _ = rows_of(corpus_copy, entry["id"])
+    assert case["title"] == HEADLINE and "qianwei" not in case["citation"]
+    assert case["body"].split("\n") == [OPENING, *PROSE]
+
+
+def compilation_docx(path, styled: bool = True):
+    """A Word compilation of cases from different cities, their titles as Heading 1 (unnumbered)."""
+    import docx
+    document = docx.Document()
+    document.add_paragraph("基层治理优秀案例选编", style="Title")
+    for title, text in CITY_CASES:
+        if styled:
+            document.add_heading(title, level=1)
+        else:
+            document.add_paragraph(title)
+        document.add_heading("主要做法", level=2)
+        document.add_paragraph(text)
+        document.add_paragraph(PROSE[0])
+    document.save(path)
+    return path
+
+
+CITY_CASES = [
+    ("陕西咸阳：“街长制”让老街区焕发新活力", "咸阳市秦都区在老旧街区推行“街长制”，由街道干部担任街长，统筹街面秩序、环境卫生和商户服务。"),
+    ("山东滕州：“三官一律”进网格化解矛盾纠纷", "滕州市组织法官、检察官、警官和律师下沉网格，在家门口化解邻里纠纷和各类矛盾。"),
+    ("广西钦州：“海岛县”里的渔民议事会", "钦州市在沿海渔村设立渔民议事会，渔民自己商量渔港管理和休渔期补助等大事。"),
+]
+SOFFICE = __import__("shutil").which("soffice")
+
+
+@pytest.mark.skipif(not SOFFICE, reason="LibreOffice (scripts/install-office) is not installed")
+@pytest.mark.parametrize("suffix", [".doc", ".wps"])
+def test_a_word_97_doc_and_a_wps_file_are_read_through_libreoffice(corpus_copy, tmp_path, suffix):
+    import subprocess
+    source = compilation_docx(tmp_path / "source.docx")
+    subprocess.run([SOFFICE, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "doc", "--outdir", str(tmp_path / "doc"), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    legacy = (tmp_path / "doc" / "source.doc").rename(tmp_path / f"选编{suffix}")
+    assert legacy.read_bytes()[:8] == bytes.fromhex("d0cf11e0a1b11ae1")  # an OLE compound file, as Word 97 writes
+    entry, _ = add(corpus_copy, legacy)
+    assert entry["format"] == suffix[1:] and entry["kind"] == "cases" and entry["title"] == "基层治理优秀案例选编"
+    cases, passages = rows_of(corpus_copy, entry["id"])
+    assert [c["title"] for c in cases] == [t for t, _ in CITY_CASES]
+    for case, (_, text) in zip(cases, CITY_CASES):
+        assert text in case["body"].split("\n") and PROSE[0] in case["body"]
+
+
+def test_without_libreoffice_the_error_names_it_and_how_to_install(corpus_copy, tmp_path, monkeypatch):
+    import ingest.formats.office as office
+    monkeypatch.setattr(office.shutil, "which", lambda name: None)
+    (tmp_path / "a.doc").write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 600)
+    result = CliRunner().invoke(main, ["add", "--corpus", str(corpus_copy), str(tmp_path / "a.doc")])
+    assert result.exit_code != 0
+    assert "LibreOffice (soffice)" in result.output and "libreoffice-writer-nogui" in result.output
+
+
+def ofd_file(path, pages: list[list[tuple[float, float, str]]], title: str | None = None):
+    """An OFD package (GB/T 33190): OFD.xml, a Document.xml and one Content.xml per page, each text
+    object a (type size, baseline y, text) line at the left margin, in millimetres."""
+    import zipfile
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    doc_info = f"<ofd:DocInfo><ofd:Title>{title}</ofd:Title></ofd:DocInfo>" if title else ""
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("OFD.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD {ns} Version="1.0" DocType="OFD">'
+                              f"<ofd:DocBody>{doc_info}<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
+        page_list = "".join(f'<ofd:Page ID="{i + 10}" BaseLoc="Pages/Page_{i}/Content.xml"/>' for i in range(len(pages)))
+        z.writestr("Doc_0/Document.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document {ns}><ofd:CommonData>'
+                   "<ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData>"
+                   f"<ofd:Pages>{page_list}</ofd:Pages></ofd:Document>")
+        for i, lines in enumerate(pages):
+            objects = "".join(
+                f'<ofd:TextObject ID="{100 + k}" Boundary="25 {y - size} 160 {size * 1.4}" Font="1" Size="{size}">'
+                f'<ofd:TextCode X="0" Y="{size}">{text}</ofd:TextCode></ofd:TextObject>'
+                for k, (size, y, text) in enumerate(reversed(lines)))  # stored out of reading order
+            z.writestr(f"Doc_0/Pages/Page_{i}/Content.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page {ns}>'
+                       f'<ofd:Content><ofd:Layer ID="2">{objects}</ofd:Layer></ofd:Content></ofd:Page>')
+    return path
+
+
+def test_an_ofd_document_is_read_in_reading_order_with_its_headings(corpus_copy, tmp_path):
+    width = 160 / 4.2  # characters of 4.2 mm on a full line of the 160 mm text block
+    wrapped = [PROSE[1][:int(width)], PROSE[1][int(width):]]
+    page1 = [(7.0, 40, HEADLINE[:22]), (7.0, 50, HEADLINE[22:]), (4.2, 70, OPENING[:int(width)]),
+             (4.2, 77, OPENING[int(width):]), (5.5, 95, STACKED[0]), (4.2, 110, PROSE[0][:int(width)]),
+             (4.2, 117, PROSE[0][int(width):])]
+    page2 = [(5.5, 40, STACKED[1]), (4.2, 55, wrapped[0]), (4.2, 62, wrapped[1])]
+    entry, _ = add(corpus_copy, ofd_file(tmp_path / "通报.ofd", [page1, page2]))
+    assert entry["format"] == "ofd" and entry["title"] == HEADLINE
+    (case,), passages = rows_of(corpus_copy, entry["id"])
+    assert case["body"].split("\n") == [OPENING, STACKED[0], PROSE[0], STACKED[1], PROSE[1]]
+    assert [p["section"] for p in passages] == [None, STACKED[0], STACKED[1]]
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not a zip", "not a zip package"),
+    (None, "OFD.xml is missing"),
+])
+def test_a_damaged_ofd_file_is_refused_by_name(tmp_path, content, message):
+    import zipfile
+    from ingest.formats import read_document
+    path = tmp_path / "bad.ofd"
+    if content is None:
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("Doc_0/Document.xml", "<x/>")
+    else:
+        path.write_bytes(content)
+    with pytest.raises(IngestError, match=rf"bad\.ofd: .*{message}"):
+        read_document(path)
+
+
+def test_an_ofd_file_with_an_external_entity_does_not_read_it(tmp_path):
+    import zipfile
+    from ingest.formats import read_document
+    secret = tmp_path / "secret.txt"
+    secret.write_text("机密内容" * 20, encoding="utf-8")
+    path = ofd_file(tmp_path / "x.ofd", [[(4.2, 40, PROSE[0])]])
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("OFD.xml", f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "{secret.as_uri()}">]>'
+                              '<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody><ofd:DocInfo>'
+                              '<ofd:Title>&e;</ofd:Title></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot>'
+                              '</ofd:DocBody></ofd:OFD>')
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        doc = read_document(path)
+    assert "机密" not in (doc.title or "") and all("机密" not in t for _, t in doc.blocks)

@@ -65,7 +65,8 @@ def _lift_title(doc: Extracted) -> None:
         return
     level, first = doc.blocks[0]
     if level is None:
-        if doc.title is None and doc.format in PLAIN and len(doc.blocks) > 1 and title_shape(first):
+        if first == doc.title or (doc.title is None and doc.format in PLAIN and len(doc.blocks) > 1
+                                  and title_shape(first)):
             doc.title, doc.blocks = first, doc.blocks[1:]
         return
     if first == doc.title or sum(l == level for l, _ in doc.blocks) == 1:

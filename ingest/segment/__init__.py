@@ -9,11 +9,11 @@ the build counts them by rule and refuses any other line left out (ingest/whole.
 """
 from typing import Callable, NamedTuple
 
-from .article import segment_article
+from .article import segment_article, segment_document
 from .award import SETS_ASIDE as AWARD_ASIDE, segment_award
 from .book import SETS_ASIDE as BOOK_ASIDE, merge_book_part, segment_book
 from .journal import SETS_ASIDE as JOURNAL_ASIDE, segment_journal
-from .multicase import segment_cases
+from .multicase import SETS_ASIDE as CASES_ASIDE, segment_cases
 
 
 class SourceKind(NamedTuple):
@@ -31,5 +31,6 @@ SOURCE_KINDS = {k.name: k for k in (
     SourceKind("journal_feature", segment_journal, needs=("case_regions",), sets_aside=JOURNAL_ASIDE),
     SourceKind("award_page", segment_award, sets_aside=AWARD_ASIDE),
     SourceKind("article", segment_article),
-    SourceKind("cases", segment_cases),
+    SourceKind("document", segment_document),
+    SourceKind("cases", segment_cases, sets_aside=CASES_ASIDE),
 )}

@@ -8,7 +8,8 @@ case is an introduction; 点评 (or 专家点评, 评析) starts a case's commen
 """
 import re
 
-from kbcore.textrules import COMMENT, NUMBER, title_shape, to_number
+from kbcore.text import normalise_width
+from kbcore.textrules import COMMENT, NUMBER, ORDINAL, title_shape, to_number
 
 from .. import IngestError
 from .documents import document, sectioned
@@ -22,6 +23,8 @@ FAMILIES = (  # (heading pattern, must count 1, 2, 3, …)
     (re.compile(r"^(?P<number>\d{1,3})(?:\s*[、.．]\s*|\s+|(?=[^\d\s年月日个项%]))(?P<title>.+)$"), True),
 )
 INTRO_TITLE = "导言"
+# The first line, when it is a title, is the source's title (sources.title), not a case's.
+SETS_ASIDE = {"source_title": lambda n, text, docs: _title_like(text) and n < min(d["line"] for d in docs)}
 
 
 def segment_cases(entry, lines) -> list[dict]:
@@ -29,10 +32,12 @@ def segment_cases(entry, lines) -> list[dict]:
     with its region from `case_regions` when the manifest gives one.
 
     Their ids are `<source>-<number>` and their citations name 案例N, as for every numbered case
-    in a publication.
+    in a publication; cases the manifest names by their headings (`case_titles`: the source does not
+    number them) are cited by their own heading.
     """
     path = entry["path"]
-    starts = _case_starts(lines, path)
+    titles = entry.get("case_titles")
+    starts = _titled_starts(lines, titles, path) if titles else _case_starts(lines, path)
     if not starts:
         raise IngestError(f"{path}: no case headings found (expected lines such as 案例1：…, 案例一 …, "
                           "第一个案例：…, 一、…, 1．…)")
@@ -44,7 +49,8 @@ def segment_cases(entry, lines) -> list[dict]:
     for k, (start, number, title, skip) in enumerate(starts):
         end = starts[k + 1][0] if k + 1 < len(starts) else len(lines)
         body, comment = _split_comment(lines[start + 1 + skip:end])
-        docs.append(document("collection_case", title, lines[start][0], number=number, blocks=sectioned(body),
+        docs.append(document("collection_case", title, lines[start][0], number=number, numbered=not titles,
+                             blocks=sectioned(body),
                              comment_blocks=[(None, text) for _, text in comment],  # a comment is prose, all of it
                              **entry["case_regions"].get(number, {})))
     return docs
@@ -69,6 +75,21 @@ def _case_starts(lines, path) -> list[tuple[int, int, str, int]]:
             _check_unique(starts, lines, path)
             return starts
     return []
+
+
+def _titled_starts(lines, titles: list[str], path) -> list[tuple[int, int, str, int]]:
+    """The starts of cases the manifest names by their headings (`case_titles`, written by `casekb add`
+    for cases that only a heading level marks), in order; their titles without the ordinal."""
+    starts, i = [], 0
+    for k, heading in enumerate(map(str, titles), 1):
+        wanted = normalise_width(heading.strip())
+        i = next((j for j in range(i, len(lines)) if lines[j][1] == wanted), None)
+        if i is None:
+            raise IngestError(f"{path}: case heading {heading!r} (case_titles in sources.yml) is not a line of "
+                              "the file after the previous one")
+        starts.append((i, k, ORDINAL.sub("", wanted) or wanted, 0))
+        i += 1
+    return starts
 
 
 def _check_unique(starts, lines, path) -> None:
