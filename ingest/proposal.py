@@ -81,8 +81,8 @@ def title_of(doc: Extracted) -> str | None:
 
 def propose_kind(options: dict, doc: Extracted, cases: list[dict], books: dict) -> tuple[str, str | None, list[str]]:
     """The kind given, or the one proposed, with the reason: the book's missing case text when every
-    case title is one of its cases; several cases; a report, speech or policy document (not a case)
-    when its title says so and it holds no cases; else one article (a case)."""
+    case title is one of its cases; a report, speech or policy document (not a case) when its title
+    says so and no heading names a case (its 一、二、 are its parts); several cases; else one article."""
     if options.get("kind") or options.get("part_of"):
         return options.get("kind") or "book_cases", options.get("part_of"), []
     titles = [fold(d["title"]) for d in cases]
@@ -93,11 +93,11 @@ def propose_kind(options: dict, doc: Extracted, cases: list[dict], books: dict) 
         if matched:
             return "cases", None, [f"{matched} of {len(titles)} case titles are cases of {book}; "
                                    f"to add them as its case text, run again with --part-of {book}"]
+    labelled = any(CASE_HEADING.match(text) for _, text in doc.blocks)
+    if not labelled and (m := NOT_A_CASE.search(title_of(doc) or "")):
+        return "document", None, [f"the title names a report, speech or policy document ({m.group()}) and no "
+                                  "heading names a case (案例…): added as a document, not a case "
+                                  "(--kind article for one case, --kind cases for several)"]
     if len(cases) >= 2:
         return "cases", None, []
-    title = title_of(doc) or ""
-    if m := NOT_A_CASE.search(title):
-        return "document", None, [f"the title names a report, speech or policy document ({m.group()}) and no "
-                                  "case headings were found: added as a document, not a case "
-                                  "(--kind article to add it as one case)"]
     return "article", None, []

@@ -264,3 +264,34 @@ def test_an_ofd_file_with_an_external_entity_does_not_read_it(tmp_path):
         warnings.simplefilter("ignore")
         doc = read_document(path)
     assert "机密" not in (doc.title or "") and all("机密" not in t for _, t in doc.blocks)
+
+
+def test_a_compilation_with_unnumbered_headings_cites_each_case_by_its_own_heading(corpus_copy, tmp_path):
+    entry, output = add(corpus_copy, compilation_docx(tmp_path / "选编.docx"))
+    assert entry["kind"] == "cases" and entry["case_titles"] == [t for t, _ in CITY_CASES]
+    text = (corpus_copy / entry["file"]).read_text(encoding="utf-8")
+    assert "案例1" not in text and all(t in text.split("\n") for t, _ in CITY_CASES)
+    cases, _ = rows_of(corpus_copy, entry["id"])
+    assert [c["title"] for c in cases] == [t for t, _ in CITY_CASES]
+    for case, (title, _) in zip(cases, CITY_CASES):
+        assert case["citation"] == f"《基层治理优秀案例选编》，{title}"
+
+
+def test_a_report_without_cases_is_proposed_as_a_document_with_the_reason(corpus_copy, tmp_path):
+    import docx
+    document = docx.Document()
+    document.add_paragraph("中国共产党某省第十五次代表大会报告", style="Title")
+    for heading, text in ((REPORT_HEADING, PROSE[0]), ("二、全面加强党的建设，推动全面从严治党向纵深发展", PROSE[1])):
+        document.add_paragraph(heading)
+        document.add_paragraph(text)
+    document.save(tmp_path / "报告.docx")
+    entry, output = add(corpus_copy, tmp_path / "报告.docx", "--dry-run")
+    assert "kind:     document" in output and "report, speech or policy document (报告)" in output
+    assert "cases:    0" in output
+    result = CliRunner().invoke(main, ["add", "--corpus", str(corpus_copy), str(tmp_path / "报告.docx"),
+                                       "--kind", "article", "--dry-run"])
+    assert "kind:     article" in result.output and "cases:    1" in result.output
+    entry, output = add(corpus_copy, tmp_path / "报告.docx")
+    assert entry["kind"] == "document" and entry["expected_cases"] == 0
+    cases, _ = rows_of(corpus_copy, entry["id"])
+    assert [c["kind"] for c in cases] == ["document"] and REPORT_HEADING in cases[0]["body"].split("\n")
