@@ -21,10 +21,10 @@ _NUMBERING = re.compile(r"^(?:[【\[][^】\]]{0,8}[】\]]|[零〇一二三四五
 
 
 def _core(text: str) -> str:
-    text = _MARKS.sub("", _NUMBERING.sub("", (text or "").strip()))
+    text = _NUMBERING.sub("", (text or "").strip())
     if m := COMMENT.match(text):
         text = m.group("text")
-    return _LABELS.sub("", text)
+    return _LABELS.sub("", _MARKS.sub("", text))
 
 
 def placed_text(docs: list[dict]) -> str:

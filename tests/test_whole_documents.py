@@ -47,7 +47,7 @@ def test_stacked_headings_are_all_kept_as_a_path():
     blocks = sectioned([(1, "二、主要做法"), (2, STACKED[0]), (3, PROSE[0]), (4, STACKED[1]), (5, STACKED[2]),
                         (6, PROSE[1]), (7, PROSE[2]), (8, STACKED[3])])
     assert blocks == [(("二、主要做法", STACKED[0]), PROSE[0]), ((STACKED[1], STACKED[2]), PROSE[1]),
-                      ((STACKED[1], STACKED[2]), PROSE[2]), ((STACKED[3],), None)]
+                      ((STACKED[1], STACKED[2]), PROSE[2]), (STACKED[3], None)]
 
 
 def test_markdown_news_report_keeps_its_headline_opening_and_stacked_subheadings(corpus_copy, tmp_path):

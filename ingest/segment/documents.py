@@ -4,7 +4,7 @@ A document is a plain dict: kind (a kbcore.schema document kind), number, number
 source itself numbers it: a citation names 案例N only then), title, chapter_no, chapter_title,
 page, author, region, province, blocks [(section, text)], comment_blocks [(section, text)] and
 line (where it starts in the source file). A block's section is None, a heading, or the path of
-stacked headings it stands under (a tuple, outermost first); a block whose text is None is a
+stacked headings it stands under (a tuple of two or more, outermost first); a block whose text is None is a
 heading with nothing under it (it is kept all the same).
 """
 from kbcore.textrules import heading_shape
@@ -35,8 +35,13 @@ def sectioned(lines) -> list[tuple[tuple[str, ...] | None, str | None]]:
             stack.append(text)
             continue
         if stack:
-            section, stack = tuple(stack), []
+            section, stack = _path(stack), []
         blocks.append((section, text))
     if stack:
-        blocks.append((tuple(stack), None))
+        blocks.append((_path(stack), None))
     return blocks
+
+
+def _path(headings: list[str]) -> str | tuple[str, ...]:
+    """One heading as itself, stacked headings as their path."""
+    return headings[0] if len(headings) == 1 else tuple(headings)
