@@ -56,6 +56,8 @@ def add(paths: list[Path], corpus: Path, options: dict, dry_run: bool = False) -
     taken = {e["id"] for e in entries}
     number = _next_number(entries)
     books = _books(corpus, entries)
+    if options.get("part_of") and options["part_of"] not in books:
+        raise IngestError(f"--part-of: part_of {options['part_of']!r} is not a book in {corpus / MANIFEST}")
     additions = []
     for offset, path in enumerate(paths):
         addition = _prepare(Path(path), corpus, options, books, known, taken, number + offset)
@@ -69,6 +71,9 @@ def add(paths: list[Path], corpus: Path, options: dict, dry_run: bool = False) -
 def _check_options(options: dict) -> None:
     if options.get("kind") and options["kind"] not in SOURCE_KINDS:
         raise IngestError(f"--kind {options['kind']!r}: expected one of {', '.join(sorted(SOURCE_KINDS))}")
+    if options.get("kind") and (needs := SOURCE_KINDS[options["kind"]].needs):
+        raise IngestError(f"--kind {options['kind']}: kind {options['kind']} needs {', '.join(needs)}, which "
+                          f"`casekb add` does not write: add such a source to {MANIFEST} by hand")
     if options.get("id") and not SOURCE_ID.match(options["id"]):
         raise IngestError(f"--id {options['id']!r}: use letters, digits, '-', '_' or '.' (it becomes part of case ids)")
 

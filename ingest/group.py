@@ -9,11 +9,13 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from kbcore.schema import is_case
+
 from . import IngestError
 from .classify import index_tokens
 from .clean import REPAIRS_FILE, RESIDUE_FILE, clean, load_repairs, load_residue, rejoins
 from .figures import figure_rows
-from .keywords import case_terms
+from .keywords import case_region, case_terms
 from .mechanisms import detect_mechanisms
 from .read import read_text
 from .records import case_rows, passages_by_case, source_row
@@ -65,9 +67,23 @@ def read_group(group: list[dict]) -> dict[str, list]:
         found = segment(entry, lines, removed)
         docs = found if docs is None else SOURCE_KINDS[entry["kind"]].merge(docs, found, entry)
         sources.append(source_row(entry, raw, removed))
+    place_cases(group[0], docs)
     cases, passages = case_rows(group[0], docs)
     return {"sources": sources, "cases": cases, "passages": passages,
             "case_tokens": token_rows(cases, passages), **tag_rows(cases, passages)}
+
+
+def place_cases(source: dict, docs: list[dict]) -> None:
+    """Each case without a region of its own (case_regions) takes the region and province its title,
+    else its opening paragraph, names, unless the source gives one region for all (`region:`, --region):
+    the cases of a compilation from several cities each get their own."""
+    if source.get("region"):
+        return
+    for doc in docs:
+        if is_case(doc["kind"]) and not doc["region"]:
+            opening = [text for _, text in doc["blocks"][:1] if text]
+            doc["region"], found = case_region([doc["title"], *opening])
+            doc["province"] = doc["province"] or found or source.get("province")
 
 
 def tag_rows(cases: list[dict], passages: list[dict]) -> dict[str, list[dict]]:

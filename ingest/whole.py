@@ -16,7 +16,7 @@ from .passages import join_blocks
 # What a segmenter writes differently from the line it read: punctuation, spaces, digits (case
 # numbers, pages), and the labels it turns into fields (案例N, 第N个案例, 点评, 目录).
 _MARKS = re.compile(r"[\W\d_]+")
-_LABELS = re.compile(r"^(?:案例|第[零〇一二三四五六七八九十百两]{1,4}个案例|目录)")
+_LABELS = re.compile(r"^(?:案例[零〇一二三四五六七八九十百两]{0,4}|第[零〇一二三四五六七八九十百两]{1,4}个案例|目录)")
 _NUMBERING = re.compile(r"^(?:[【\[][^】\]]{0,8}[】\]]|[零〇一二三四五六七八九十百两]{1,4}(?=[\s、]))")
 
 

@@ -295,3 +295,34 @@ def test_a_report_without_cases_is_proposed_as_a_document_with_the_reason(corpus
     assert entry["kind"] == "document" and entry["expected_cases"] == 0
     cases, _ = rows_of(corpus_copy, entry["id"])
     assert [c["kind"] for c in cases] == ["document"] and REPORT_HEADING in cases[0]["body"].split("\n")
+
+
+def test_each_case_of_a_compilation_takes_its_place_from_its_own_title(corpus_copy, tmp_path):
+    entry, _ = add(corpus_copy, compilation_docx(tmp_path / "选编.docx"))
+    cases, _ = rows_of(corpus_copy, entry["id"])
+    assert [(c["region"], c["province"]) for c in cases] == [
+        ("咸阳市", "陕西省"), ("滕州市", "山东省"), ("钦州市", "广西壮族自治区")]
+
+
+def test_region_given_for_the_whole_file_overrides_the_titles(corpus_copy, tmp_path):
+    entry, _ = add(corpus_copy, compilation_docx(tmp_path / "选编.docx"), "--region", "全国")
+    cases, _ = rows_of(corpus_copy, entry["id"])
+    assert {c["region"] for c in cases} == {"全国"}
+
+
+def test_a_case_names_its_region_in_its_opening_when_its_title_does_not():
+    from ingest.keywords import case_region
+    assert case_region(["“街长制”让老街区焕发新活力", "天津市和平区在老旧街区推行街长制。"]) == ("天津市", "天津市")
+    assert case_region(["天津和平区的做法"]) == ("天津市", "天津市")
+    assert case_region(["各乡镇要建立协调机制", "在全省推广经验。"]) == (None, None)
+
+
+def test_places_keep_road_named_communities_whole_and_skip_generic_words():
+    from collections import Counter as C
+    from ingest.keywords import case_place_rows, case_terms, places_by_stem
+    terms = case_terms(["北京市石景山区八角南路社区推行议事厅，各乡镇要建立都市区、海岛县和大湾区的协调机制，"
+                        "天津的做法也值得学习。"])
+    rows = case_place_rows("c", terms.places, terms.bare, places_by_stem(C(terms.places)), C(terms.places))
+    places = {r["place"] for r in rows}
+    assert "八角南路社区" in places and "南路社区" not in places and "天津市" in places
+    assert not places & {"各乡镇", "都市区", "海岛县", "大湾区"}

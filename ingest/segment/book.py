@@ -25,9 +25,10 @@ PREFACE = re.compile(rf"^序([{NUMERALS}])$")
 ATTRIBUTION = re.compile(rf"^[(（]([{CJK}]{{2,4}})[:：](.+)[)）]$")
 AUTHOR = re.compile(rf"^[{CJK}]{{2,4}}$")
 RUNNING_HEAD = re.compile(r"^\[[A-Z0-9 ]+\]")  # "[TAI CANG ZHENG SHE] 太仓“政社互动”": the book's running head
-# The front matter before the first preface (cover, copyright page, editorial board) and running heads.
+# The front matter before the first preface or case (cover, copyright page, editorial board; a part's
+# title line) and running heads.
 SETS_ASIDE = {
-    "front_matter": lambda n, text, docs: n < min((d["line"] for d in docs if d["kind"] != "book_case"), default=0),
+    "front_matter": lambda n, text, docs: n < min((d["line"] for d in docs), default=0),
     "running_head": lambda n, text, docs: bool(RUNNING_HEAD.match(text)),
 }
 
