@@ -24,6 +24,7 @@ from ingest.passages import join_blocks
 from ingest.group import segment
 from ingest.read import read_text
 from ingest.segment import SOURCE_KINDS
+from ingest.segment.documents import marked
 from ingest.proposal import cases_layout, fold, propose_kind, script, title_of
 from kbcore.schema import is_case
 
@@ -169,7 +170,7 @@ def _layout(doc: Extracted, kind: str, case_lines: list[str], cases: list[dict],
     elif kind == "book_cases" and cases and contents and all(fold(d["title"]) in contents for d in cases):
         lines = [doc.title or ""] + [line for d in cases for line in _book_case(d, contents[fold(d["title"])])]
     else:
-        lines = ([doc.title] if doc.title else []) + [text for _, text in doc.blocks]
+        lines = ([doc.title] if doc.title else []) + [marked(level, text) for level, text in doc.blocks]
     return "\n".join(line for line in lines if line) + "\n"
 
 

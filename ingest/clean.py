@@ -24,6 +24,7 @@ from kbcore.textrules import heading_shape, runs_on
 
 from . import IngestError
 from .rules import Mapping, get, read_rules
+from .segment.documents import same_kind, unmarked
 from .segment.multicase import CASE_HEADING
 
 RESIDUE_FILE = "residue.yml"
@@ -92,19 +93,22 @@ def clean(text: str, name: str, residue: Residue = Residue({}, {}),
     """Cleaned paragraphs as (source line number, text) pairs, and removals per rule.
 
     Line numbers survive cleaning so that later errors can point into the file. `rejoin=False`
-    for a text whose paragraphs a format reader has already rebuilt (see `rejoins`).
+    for a text whose paragraphs a format reader has already rebuilt (see `rejoins`): its headings
+    carry their level as `casekb add` wrote it (`## text`), and come out as segment.documents.Heading.
     """
     removed = Counter()
     text = _drop_control_characters(text, removed)
     numbered = [(n, line.strip()) for n, line in enumerate(text.split("\n"), 1)]
+    if not rejoin:
+        numbered = [(n, unmarked(line)) for n, line in numbered]
     numbered = _truncate_trailers(numbered, residue.truncate_at, removed)
     numbered = _drop_residue_lines(numbered, residue.drop_lines, removed)
-    numbered = [(n, _repair_mojibake(line, removed)) for n, line in numbered]
+    numbered = [(n, same_kind(line, _repair_mojibake(line, removed))) for n, line in numbered]
     for move in repairs:
         numbered = _apply_move(numbered, move, name, removed)
     if rejoin:
         numbered = _join_broken_paragraphs(numbered, removed)
-    return [(n, normalise_width(line)) for n, line in numbered], removed
+    return [(n, same_kind(line, normalise_width(line))) for n, line in numbered], removed
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode category Cc, less newline and tab

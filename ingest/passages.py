@@ -27,7 +27,8 @@ def join_blocks(blocks) -> tuple[str, list[tuple[int, int, tuple[str, ...]]]]:
     for section, text in blocks:
         path = heading_path(section)
         if path != current:
-            for heading in path:
+            shared = next((i for i, (a, b) in enumerate(zip(path, current)) if a != b), min(len(path), len(current)))
+            for heading in path[shared if shared < len(path) else 0:]:  # the headings not written yet
                 parts.append(heading)
                 pos += len(heading) + 1
         current = path

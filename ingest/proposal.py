@@ -12,6 +12,7 @@ from kbcore.text import CJK, CJK_CHAR, to_simplified
 from kbcore.textrules import ORDINAL, SENTENCE_END, TITLE_MAX
 
 from .formats.record import EMPHASIS, Extracted
+from .segment.documents import marked
 from .segment.multicase import CASE_HEADING
 
 TRADITIONAL_SHARE = 0.05  # Simplified text barely changes under t2s; Traditional changes ~20% of characters
@@ -33,10 +34,11 @@ class CaseLayout(NamedTuple):
 
 
 def cases_layout(doc: Extracted) -> CaseLayout:
-    """The document's lines, headings as the source prints them; the headings at the cases' level."""
+    """The document's lines, headings as the source prints them with their level marked (`## text`:
+    segment.documents.marked); the headings at the cases' level."""
     level = case_level(doc.blocks)
     lines = [doc.title] if doc.title else []
-    lines += [text for _, text in doc.blocks]
+    lines += [marked(block_level, text) for block_level, text in doc.blocks]
     return CaseLayout(lines, [text for block_level, text in doc.blocks if level and block_level == level])
 
 

@@ -49,7 +49,7 @@ def case_rows(source: dict, docs: list[dict]) -> tuple[list[dict], list[dict]]:
         body, comment = _simplified(body_original, source), _simplified(comment_original, source)
         cases.append({
             "id": cid, "source_id": source["id"], "kind": doc["kind"], "number": doc["number"],
-            "title": to_simplified(doc["title"]), "title_original": doc["title"],
+            "title": to_simplified(doc["title"]), "title_original": str(doc["title"]),
             "region": doc["region"] or (source.get("region") if doc["kind"] != "feature_intro" else None),
             "province": doc["province"] or (source.get("province") if doc["kind"] != "feature_intro" else None),
             "chapter_no": doc["chapter_no"],

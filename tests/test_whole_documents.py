@@ -253,16 +253,17 @@ def test_an_ofd_file_with_an_external_entity_does_not_read_it(tmp_path):
     from ingest.formats import read_document
     secret = tmp_path / "secret.txt"
     secret.write_text("机密内容" * 20, encoding="utf-8")
-    path = ofd_file(tmp_path / "x.ofd", [[(4.2, 40, PROSE[0])]])
-    with zipfile.ZipFile(path, "a") as z:
+    plain = ofd_file(tmp_path / "plain.ofd", [[(4.2, 40, PROSE[0])]])
+    path = tmp_path / "x.ofd"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as z:
+        for name in source.namelist():
+            if name != "OFD.xml":
+                z.writestr(name, source.read(name))
         z.writestr("OFD.xml", f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "{secret.as_uri()}">]>'
                               '<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody><ofd:DocInfo>'
                               '<ofd:Title>&e;</ofd:Title></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot>'
                               '</ofd:DocBody></ofd:OFD>')
-    import warnings
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        doc = read_document(path)
+    doc = read_document(path)
     assert "机密" not in (doc.title or "") and all("机密" not in t for _, t in doc.blocks)
 
 
@@ -270,7 +271,7 @@ def test_a_compilation_with_unnumbered_headings_cites_each_case_by_its_own_headi
     entry, output = add(corpus_copy, compilation_docx(tmp_path / "选编.docx"))
     assert entry["kind"] == "cases" and entry["case_titles"] == [t for t, _ in CITY_CASES]
     text = (corpus_copy / entry["file"]).read_text(encoding="utf-8")
-    assert "案例1" not in text and all(t in text.split("\n") for t, _ in CITY_CASES)
+    assert "案例1" not in text and all(f"# {t}" in text.split("\n") for t, _ in CITY_CASES)  # as Heading 1
     cases, _ = rows_of(corpus_copy, entry["id"])
     assert [c["title"] for c in cases] == [t for t, _ in CITY_CASES]
     for case, (title, _) in zip(cases, CITY_CASES):
@@ -326,3 +327,23 @@ def test_places_keep_road_named_communities_whole_and_skip_generic_words():
     places = {r["place"] for r in rows}
     assert "八角南路社区" in places and "南路社区" not in places and "天津市" in places
     assert not places & {"各乡镇", "都市区", "海岛县", "大湾区"}
+
+
+def test_headings_the_layout_marks_are_headings_whatever_their_length_and_nest_by_level(corpus_copy, tmp_path):
+    import docx
+    document = docx.Document()
+    document.add_paragraph("某县基层治理工作情况", style="Title")
+    long_heading = "以党建引领为核心，推动网格、支部、服务三位一体，打通联系服务群众的最后一公里"
+    document.add_heading(long_heading, level=1)
+    document.add_paragraph(OPENING)
+    document.add_heading("（一）强化数智赋能", level=2)
+    document.add_paragraph(PROSE[0])
+    document.add_heading("（二）一网格一支部", level=2)
+    document.add_paragraph(PROSE[1])
+    document.save(tmp_path / "情况.docx")
+    entry, _ = add(corpus_copy, tmp_path / "情况.docx", "--kind", "article")
+    (case,), passages = rows_of(corpus_copy, entry["id"])
+    assert case["body"].split("\n") == [long_heading, OPENING, "（一）强化数智赋能", PROSE[0], "（二）一网格一支部", PROSE[1]]
+    assert [p["heading_path"] for p in passages] == [
+        long_heading, f"{long_heading} > （一）强化数智赋能", f"{long_heading} > （二）一网格一支部"]
+    assert [p["section"] for p in passages] == [long_heading, "（一）强化数智赋能", "（二）一网格一支部"]

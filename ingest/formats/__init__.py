@@ -58,7 +58,7 @@ def _by_content(path: Path):
 
 
 def _lift_title(doc: Extracted) -> None:
-    """A first heading that no other heading shares the level of is the document's title; so is the
+    """A first heading that no other heading shares the level of is the title of a document without one; so is the
     first line of a text or Markdown file without a title when it reads as one (a headline of any
     length, not a sentence) and text follows it."""
     if not doc.blocks:
@@ -69,6 +69,6 @@ def _lift_title(doc: Extracted) -> None:
                                   and title_shape(first)):
             doc.title, doc.blocks = first, doc.blocks[1:]
         return
-    if first == doc.title or sum(l == level for l, _ in doc.blocks) == 1:
+    if first == doc.title or (doc.title is None and sum(l == level for l, _ in doc.blocks) == 1):
         doc.title = first
         doc.blocks = doc.blocks[1:]

@@ -4,7 +4,8 @@ their level; the date from the page, and as title the page's headline.
 
 A content-management site's <title> is often its column and a date (每周一学（2022年6月13日——6月19日）)
 while the headline is a heading of the page: the title is the heading the <title> starts with, else
-og:title, else an h1 of the main text, else the main text's first line when it reads as a title,
+og:title, else an h1 of the main text, else the main text's first line when it is a heading (bold
+included) or reads as a title,
 and the <title> only when the page has none of these.
 """
 import re
@@ -57,6 +58,7 @@ def _headline(data: bytes, blocks, page_title: str | None) -> str | None:
     texts = {t for _, t in blocks}
     if h1 := next((h for tag, h in headings if tag == "h1" and h in texts), None):
         return h1
-    if len(blocks) > 1 and blocks[0][0] is None and title_shape(blocks[0][1]) and len(blocks[0][1]) >= MIN_HEADLINE:
-        return blocks[0][1]
+    level, first = blocks[0] if len(blocks) > 1 else (None, "")
+    if len(first) >= MIN_HEADLINE and (level is not None or title_shape(first)):  # a heading, or a bold or plain title
+        return first
     return None
