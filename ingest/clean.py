@@ -204,8 +204,9 @@ def _join_broken_paragraphs(lines, removed):
     A long line, or one holding a comma, that ends without sentence-final punctuation continues
     on the next line, unless either has the shape of a heading: the first line (the title), a
     numbered heading (一、 （一） 1．) or a line that reads as a heading does not run on, and
-    nothing runs on into a heading. When the next line starts with a short fragment plus comma that repeats the end of the
-    previous paragraph ("...操作办法。" / "法,为各地学习..."), the fragment is a duplicate.
+    nothing runs on into a heading. When the next line starts with a short fragment plus comma
+    that repeats the end of the previous paragraph ("...操作办法。" / "法,为各地学习..."), the
+    fragment is a duplicate.
     """
     out = []
     for n, line in lines:

@@ -83,7 +83,7 @@ def place_cases(source: dict, docs: list[dict]) -> None:
         if is_case(doc["kind"]) and not doc["region"]:
             opening = [text for _, text in doc["blocks"][:1] if text]
             doc["region"], found = case_region([doc["title"], *opening])
-            doc["province"] = doc["province"] or found or source.get("province")
+            doc["province"] = doc["province"] or source.get("province") or found
 
 
 def tag_rows(cases: list[dict], passages: list[dict]) -> dict[str, list[dict]]:

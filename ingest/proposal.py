@@ -9,7 +9,7 @@ import re
 from typing import NamedTuple
 
 from kbcore.text import CJK, CJK_CHAR, to_simplified
-from kbcore.textrules import ORDINAL, SENTENCE_END, TITLE_MAX
+from kbcore.textrules import SENTENCE_END, TITLE_MAX
 
 from .formats.record import EMPHASIS, Extracted
 from .segment.documents import marked

@@ -53,7 +53,8 @@ def test_stacked_headings_are_all_kept_as_a_path():
 def test_markdown_news_report_keeps_its_headline_opening_and_stacked_subheadings(corpus_copy, tmp_path):
     md = tmp_path / "news.md"
     body = [HEADLINE, "", OPENING, "", *[f"**{h}**\n" for h in STACKED[:2]], PROSE[0], "",
-            *[f"**{h}**\n" for h in STACKED[2:]], PROSE[1], "", "### 一网格一支部", "", "#### 强化数智赋能", "", PROSE[2]]
+            *[f"**{h}**\n" for h in STACKED[2:]], PROSE[1], "",
+            "### 一网格一支部", "", "#### 强化数智赋能", "", PROSE[2]]
     md.write_text("\n".join(body), encoding="utf-8")
     entry, _ = add(corpus_copy, md)
     assert entry["title"] == HEADLINE and entry["kind"] == "article"
@@ -72,7 +73,8 @@ def test_a_long_numbered_heading_of_a_report_stays_a_heading(corpus_copy, tmp_pa
     import docx
     document = docx.Document()
     document.add_paragraph("在全县基层治理工作会议上的报告")
-    for heading, text in ((REPORT_HEADING, PROSE[0]), ("二、坚持党建引领，推动网格党支部全覆盖，打通联系服务群众的最后一公里", PROSE[1])):
+    second = "二、坚持党建引领，推动网格党支部全覆盖，打通联系服务群众的最后一公里"
+    for heading, text in ((REPORT_HEADING, PROSE[0]), (second, PROSE[1])):
         document.add_paragraph(heading)
         document.add_paragraph(text)
     document.save(tmp_path / "报告.docx")
@@ -160,8 +162,10 @@ def compilation_docx(path, styled: bool = True):
 
 
 CITY_CASES = [
-    ("陕西咸阳：“街长制”让老街区焕发新活力", "咸阳市秦都区在老旧街区推行“街长制”，由街道干部担任街长，统筹街面秩序、环境卫生和商户服务。"),
-    ("山东滕州：“三官一律”进网格化解矛盾纠纷", "滕州市组织法官、检察官、警官和律师下沉网格，在家门口化解邻里纠纷和各类矛盾。"),
+    ("陕西咸阳：“街长制”让老街区焕发新活力",
+     "咸阳市秦都区在老旧街区推行“街长制”，由街道干部担任街长，统筹街面秩序、环境卫生和商户服务。"),
+    ("山东滕州：“三官一律”进网格化解矛盾纠纷",
+     "滕州市组织法官、检察官、警官和律师下沉网格，在家门口化解邻里纠纷和各类矛盾。"),
     ("广西钦州：“海岛县”里的渔民议事会", "钦州市在沿海渔村设立渔民议事会，渔民自己商量渔港管理和休渔期补助等大事。"),
 ]
 SOFFICE = __import__("shutil").which("soffice")
@@ -203,7 +207,8 @@ def ofd_file(path, pages: list[list[tuple[float, float, str]]], title: str | Non
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("OFD.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD {ns} Version="1.0" DocType="OFD">'
                               f"<ofd:DocBody>{doc_info}<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
-        page_list = "".join(f'<ofd:Page ID="{i + 10}" BaseLoc="Pages/Page_{i}/Content.xml"/>' for i in range(len(pages)))
+        page_list = "".join(f'<ofd:Page ID="{i + 10}" BaseLoc="Pages/Page_{i}/Content.xml"/>'
+                            for i in range(len(pages)))
         z.writestr("Doc_0/Document.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document {ns}><ofd:CommonData>'
                    "<ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData>"
                    f"<ofd:Pages>{page_list}</ofd:Pages></ofd:Document>")
@@ -237,6 +242,7 @@ def test_an_ofd_document_is_read_in_reading_order_with_its_headings(corpus_copy,
 ])
 def test_a_damaged_ofd_file_is_refused_by_name(tmp_path, content, message):
     import zipfile
+
     from ingest.formats import read_document
     path = tmp_path / "bad.ofd"
     if content is None:
@@ -250,6 +256,7 @@ def test_a_damaged_ofd_file_is_refused_by_name(tmp_path, content, message):
 
 def test_an_ofd_file_with_an_external_entity_does_not_read_it(tmp_path):
     import zipfile
+
     from ingest.formats import read_document
     secret = tmp_path / "secret.txt"
     secret.write_text("机密内容" * 20, encoding="utf-8")
@@ -320,6 +327,7 @@ def test_a_case_names_its_region_in_its_opening_when_its_title_does_not():
 
 def test_places_keep_road_named_communities_whole_and_skip_generic_words():
     from collections import Counter as C
+
     from ingest.keywords import case_place_rows, case_terms, places_by_stem
     terms = case_terms(["北京市石景山区八角南路社区推行议事厅，各乡镇要建立都市区、海岛县和大湾区的协调机制，"
                         "天津的做法也值得学习。"])
@@ -343,7 +351,8 @@ def test_headings_the_layout_marks_are_headings_whatever_their_length_and_nest_b
     document.save(tmp_path / "情况.docx")
     entry, _ = add(corpus_copy, tmp_path / "情况.docx", "--kind", "article")
     (case,), passages = rows_of(corpus_copy, entry["id"])
-    assert case["body"].split("\n") == [long_heading, OPENING, "（一）强化数智赋能", PROSE[0], "（二）一网格一支部", PROSE[1]]
+    assert case["body"].split("\n") == [long_heading, OPENING, "（一）强化数智赋能", PROSE[0],
+                                        "（二）一网格一支部", PROSE[1]]
     assert [p["heading_path"] for p in passages] == [
         long_heading, f"{long_heading} > （一）强化数智赋能", f"{long_heading} > （二）一网格一支部"]
     assert [p["section"] for p in passages] == [long_heading, "（一）强化数智赋能", "（二）一网格一支部"]

@@ -7,10 +7,9 @@ import re
 from pathlib import Path
 
 from kbcore.text import CJK_CHAR
-
-from .. import IngestError
 from kbcore.textrules import title_shape
 
+from .. import IngestError
 from . import image, markdown, ofd, office, pdf, text, webpage, word
 from .radicals import fold_radicals
 from .record import Extracted
