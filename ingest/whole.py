@@ -8,7 +8,7 @@ Cleaning's own removals (residue.yml, control characters) happen before and are 
 import re
 from collections import Counter
 
-from kbcore.textrules import COMMENT
+from kbcore.textrules import COMMENT, NUMERAL
 
 from . import IngestError
 from .passages import join_blocks
@@ -16,8 +16,8 @@ from .passages import join_blocks
 # What a segmenter writes differently from the line it read: punctuation, spaces, digits (case
 # numbers, pages), and the labels it turns into fields (案例N, 第N个案例, 点评, 目录).
 _MARKS = re.compile(r"[\W\d_]+")
-_LABELS = re.compile(r"^(?:案例[零〇一二三四五六七八九十百两]{0,4}|第[零〇一二三四五六七八九十百两]{1,4}个案例|目录)")
-_NUMBERING = re.compile(r"^(?:[【\[][^】\]]{0,8}[】\]]|[零〇一二三四五六七八九十百两]{1,4}(?=[\s、]))")
+_LABELS = re.compile(rf"^(?:案例[{NUMERAL}]{{0,4}}|第[{NUMERAL}]{{1,4}}个案例|目录)")
+_NUMBERING = re.compile(rf"^(?:[【\[][^】\]]{{0,8}}[】\]]|[{NUMERAL}]{{1,4}}(?=[\s、]))")
 
 
 def _core(text: str) -> str:
@@ -27,13 +27,15 @@ def _core(text: str) -> str:
     return _LABELS.sub("", _MARKS.sub("", text))
 
 
-def placed_text(docs: list[dict]) -> str:
-    """Everything the documents hold, as the check compares it (one string)."""
+def placed_text(docs: list[dict]) -> tuple[set[str], str]:
+    """Everything the documents hold, as the check compares it: each line of it, and all of it in one
+    string (a line is looked up among the lines first, so a large source is checked in linear time)."""
     parts = []
     for d in docs:
         parts += [d["title"], d.get("chapter_title"), d.get("author"),
                   join_blocks(d["blocks"])[0], join_blocks(d["comment_blocks"])[0]]
-    return "\n".join(_core(p) for p in parts if p)
+    pieces = [_core(line) for part in parts if part for line in str(part).split("\n")]
+    return set(pieces), "".join(pieces)
 
 
 def check_whole(entry: dict, lines: list[tuple[int, str]], docs: list[dict], removed: Counter,
@@ -41,10 +43,10 @@ def check_whole(entry: dict, lines: list[tuple[int, str]], docs: list[dict], rem
     """Raise IngestError naming the first line of `lines` no document holds and no rule of
     `set_aside` ({rule: test(line number, text, docs)}, the segmenter's) accounts for; count the
     set-aside lines in `removed` by rule."""
-    placed = placed_text(docs)
+    placed_lines, placed = placed_text(docs)
     for n, text in lines:
         core = _core(text)
-        if not core or core in placed:
+        if not core or core in placed_lines or core in placed:
             continue
         rule = next((name for name, test in (set_aside or {}).items() if test(n, text, docs)), None)
         if rule is None:
