@@ -356,3 +356,25 @@ def test_headings_the_layout_marks_are_headings_whatever_their_length_and_nest_b
     assert [p["heading_path"] for p in passages] == [
         long_heading, f"{long_heading} > （一）强化数智赋能", f"{long_heading} > （二）一网格一支部"]
     assert [p["section"] for p in passages] == [long_heading, "（一）强化数智赋能", "（二）一网格一支部"]
+
+
+def test_bold_only_word_paragraphs_are_run_in_headings_never_cases(corpus_copy, tmp_path):
+    import docx
+    document = docx.Document()
+    document.add_paragraph("某县网格治理的做法", style="Title")
+    document.add_paragraph(OPENING)
+    for heading, text in zip(STACKED, PROSE):
+        document.add_paragraph().add_run(heading).bold = True
+        document.add_paragraph(text)
+    bold_sentence = document.add_paragraph()
+    bold_sentence.add_run("这是一句加粗的话。").bold = True
+    document.save(tmp_path / "做法.docx")
+    from ingest.formats import read_document
+    from ingest.formats.record import EMPHASIS
+    doc = read_document(tmp_path / "做法.docx")
+    assert [t for level, t in doc.blocks if level == EMPHASIS] == STACKED[:3]
+    entry, _ = add(corpus_copy, tmp_path / "做法.docx")
+    assert entry["kind"] == "article"
+    (case,), passages = rows_of(corpus_copy, entry["id"])
+    assert [p["section"] for p in passages][:4] == [None, *STACKED[:3]]
+    assert "这是一句加粗的话。" in case["body"].split("\n")
