@@ -9,7 +9,7 @@ import re
 from typing import NamedTuple
 
 from kbcore.text import CJK, CJK_CHAR, to_simplified
-from kbcore.textrules import SENTENCE_END, TITLE_MAX
+from kbcore.textrules import CHAPTER_NUMERALS, SENTENCE_END, TITLE_MAX
 
 from .formats.record import EMPHASIS, Extracted
 from .segment.documents import marked
@@ -18,7 +18,7 @@ from .segment.multicase import CASE_HEADING
 TRADITIONAL_SHARE = 0.05  # Simplified text barely changes under t2s; Traditional changes ~20% of characters
 # Headings that name a part of one case, not a case: a document whose repeated headings are
 # mostly these is one case with sections.
-SECTION = re.compile(r"^(?:[一二三四五六七八九十\d]+[、.．]\s*)?(?:基本情况|背景|主要做法|做法|举措|成效|工作成效|"
+SECTION = re.compile(rf"^(?:[{CHAPTER_NUMERALS}\d]+[、.．]\s*)?(?:基本情况|背景|主要做法|做法|举措|成效|工作成效|"
                      r"经验|启示|经验启示|问题|思考|前言|引言|结语|概况|案例背景|主要成效|点评|评析)")
 SECTION_MAX = 8  # characters: a heading this short is a section's slogan (服务在前解民忧), not a case's title
 # A report, speech or policy document names itself so in its title (…工作报告, 在…上的讲话, 关于…的意见).

@@ -9,7 +9,7 @@ case is an introduction; 点评 (or 专家点评, 评析) starts a case's commen
 import re
 
 from kbcore.text import normalise_width
-from kbcore.textrules import COMMENT, NUMBER, ORDINAL, title_shape, to_number
+from kbcore.textrules import CHAPTER_NUMERALS, COMMENT, NUMBER, ORDINAL, title_shape, to_number
 
 from .. import IngestError
 from .documents import document, sectioned
@@ -19,7 +19,7 @@ CASE_HEADING = re.compile(rf"^[【\[]?(?:案例|第(?=\s*(?:{NUMBER})\s*个案�
                           rf"[】\]]?\s*[:：、.．]?\s*(?P<title>.*)$")
 FAMILIES = (  # (heading pattern, must count 1, 2, 3, …)
     (CASE_HEADING, False),
-    (re.compile(r"^(?P<number>[一二三四五六七八九十]{1,3})\s*、\s*(?P<title>.+)$"), True),
+    (re.compile(rf"^(?P<number>[{CHAPTER_NUMERALS}]{{1,3}})\s*、\s*(?P<title>.+)$"), True),
     (re.compile(r"^(?P<number>\d{1,3})(?:\s*[、.．]\s*|\s+|(?=[^\d\s年月日个项%]))(?P<title>.+)$"), True),
 )
 INTRO_TITLE = "导言"
