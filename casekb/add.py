@@ -17,27 +17,21 @@ from pathlib import Path
 import yaml
 
 from ingest import IngestError
-from ingest.clean import REPAIRS_FILE, RESIDUE_FILE, clean, load_repairs, load_residue
+from ingest.clean import REPAIRS_FILE, RESIDUE_FILE, clean, load_repairs, load_residue, rejoins
 from ingest.formats import Extracted, read_document
 from ingest.manifest import load_manifest
 from ingest.passages import join_blocks
 from ingest.group import segment
 from ingest.read import read_text
 from ingest.segment import SOURCE_KINDS
-from ingest.segment.multicase import CASE_HEADING
+from ingest.segment.documents import marked
+from ingest.proposal import cases_layout, fold, propose_kind, script, title_of
 from kbcore.schema import is_case
-from kbcore.text import CJK, CJK_CHAR, to_simplified
 
 MANIFEST = "sources.yml"
 ORIGINALS = "originals"
 ONE_DOCUMENT = ("id", "title", "url")    # options that name a single document
 SOURCE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-TRADITIONAL_SHARE = 0.05  # Simplified text barely changes under t2s; Traditional changes ~20% of characters
-ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|\d{1,3}\s*[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）])\s*")
-# Headings that name a part of one case, not a case: a document whose repeated headings are
-# mostly these is one case with sections.
-SECTION = re.compile(r"^(?:[一二三四五六七八九十\d]+[、.．]\s*)?(?:基本情况|背景|主要做法|做法|举措|成效|工作成效|"
-                     r"经验|启示|经验启示|问题|思考|前言|引言|结语|概况|案例背景|主要成效|点评|评析)")
 
 
 @dataclass
@@ -63,6 +57,8 @@ def add(paths: list[Path], corpus: Path, options: dict, dry_run: bool = False) -
     taken = {e["id"] for e in entries}
     number = _next_number(entries)
     books = _books(corpus, entries)
+    if options.get("part_of") and options["part_of"] not in books:
+        raise IngestError(f"--part-of: part_of {options['part_of']!r} is not a book in {corpus / MANIFEST}")
     additions = []
     for offset, path in enumerate(paths):
         addition = _prepare(Path(path), corpus, options, books, known, taken, number + offset)
@@ -76,6 +72,9 @@ def add(paths: list[Path], corpus: Path, options: dict, dry_run: bool = False) -
 def _check_options(options: dict) -> None:
     if options.get("kind") and options["kind"] not in SOURCE_KINDS:
         raise IngestError(f"--kind {options['kind']!r}: expected one of {', '.join(sorted(SOURCE_KINDS))}")
+    if options.get("kind") and (needs := SOURCE_KINDS[options["kind"]].needs):
+        raise IngestError(f"--kind {options['kind']}: kind {options['kind']} needs {', '.join(needs)}, which "
+                          f"`casekb add` does not write: add such a source to {MANIFEST} by hand")
     if options.get("id") and not SOURCE_ID.match(options["id"]):
         raise IngestError(f"--id {options['id']!r}: use letters, digits, '-', '_' or '.' (it becomes part of case ids)")
 
@@ -85,10 +84,10 @@ def _prepare(path, corpus, options, books, known, taken, number) -> Addition:
     if (digest := _digest(data)) in known:
         raise IngestError(f"{path}: already in the corpus as {known[digest]} (same content)")
     doc = read_document(path)
-    case_lines = _cases_layout(doc)
-    cases = _case_documents(corpus, case_lines)
-    kind, part_of, notes = _kind(options, cases, books)
-    text = _layout(doc, kind, case_lines, cases, books.get(part_of))
+    layout = cases_layout(doc)
+    cases = _case_documents(corpus, layout)
+    kind, part_of, notes = propose_kind(options, doc, cases, books)
+    text = _layout(doc, kind, layout.lines, cases, books.get(part_of))
     if (same_text := known.get(_digest(text.encode("utf-8")))) is not None:
         raise IngestError(f"{path}: its text is already in the corpus as {same_text}")
     stem = f"{number:03d}_{digest[:16]}"
@@ -98,11 +97,12 @@ def _prepare(path, corpus, options, books, known, taken, number) -> Addition:
         "file": f"{stem}.txt",
         "original": None if same else f"{ORIGINALS}/{stem}{path.suffix.lower()}",
         "format": doc.format,
-        "title": options.get("title") or doc.title or _first_heading(doc) or path.stem,
+        "title": options.get("title") or title_of(doc),
         "kind": kind, "part_of": part_of, "publisher": options.get("publisher"),
-        "date": options.get("date") or doc.date, "url": options.get("url"), "script": _script(text),
+        "date": options.get("date") or doc.date, "url": options.get("url"), "script": script(text),
         "region": options.get("region"), "province": options.get("province"),
         "ocr_confidence": doc.ocr_confidence, "ocr_pages": doc.ocr_pages or None,
+        "case_titles": layout.case_titles if kind == "cases" else None,
     }.items() if v}
     if entry["id"] in taken:
         raise IngestError(f"{path}: source id {entry['id']!r} is already in {corpus / MANIFEST}; choose another --id")
@@ -138,48 +138,14 @@ def _new_id(path: Path, digest: str, taken: set) -> str:
     return sid
 
 
-def _first_heading(doc: Extracted) -> str | None:
-    return next((text for level, text in doc.blocks if level), None)
+# ---- kind and layout (proposed by ingest.proposal) ------------------------------------
 
-
-def _script(text: str) -> str:
-    chars = CJK_CHAR.findall(text)
-    changed = sum(a != b for a, b in zip(chars, to_simplified("".join(chars))))
-    return "Traditional" if chars and changed / len(chars) > TRADITIONAL_SHARE else "Simplified"
-
-
-# ---- kind and layout ------------------------------------------------------------------
-
-def _cases_layout(doc: Extracted) -> list[str]:
-    """The document's lines, its case headings written 案例N：… when only their heading level
-    (Word style, Markdown #, type size) marks them as cases."""
-    level = _case_level(doc.blocks)
-    lines, k = [doc.title] if doc.title else [], 0
-    for block_level, text in doc.blocks:
-        if level and block_level == level:
-            k += 1
-            text = f"案例{k}：{ORDINAL.sub('', text)}"
-        lines.append(text)
-    return lines
-
-
-def _case_level(blocks) -> int | None:
-    """The heading level of the cases: the top level used more than once, unless the document
-    already names its cases (案例1：…) or those headings are mostly sections of one case."""
-    if any(CASE_HEADING.match(text) for _, text in blocks):
-        return None
-    levels = sorted({level for level, _ in blocks if level})
-    for level in levels:
-        titles = [text for l, text in blocks if l == level]
-        if len(titles) >= 2:
-            return level if sum(bool(SECTION.match(t)) for t in titles) * 2 < len(titles) else None
-    return None
-
-
-def _case_documents(corpus: Path, lines: list[str]) -> list[dict]:
+def _case_documents(corpus: Path, layout) -> list[dict]:
     """The cases the `cases` segmenter finds in these lines (none: not a collection of cases)."""
+    entry = {"id": "preview", "file": "preview.txt", "kind": "cases", "format": "preview",
+             "case_titles": layout.case_titles}
     try:
-        docs = _preview(corpus, {"id": "preview", "file": "preview.txt", "kind": "cases"}, "\n".join(lines))
+        docs = _preview(corpus, entry, "\n".join(layout.lines))
     except IngestError:
         return []
     return [d for d in docs if d["kind"] == "collection_case"]
@@ -192,42 +158,19 @@ def _books(corpus: Path, entries: list[dict]) -> dict[str, dict[str, int]]:
         if entry["kind"] == "book":
             lines, _ = clean(read_text(entry["path"]), entry["file"], load_residue(corpus / RESIDUE_FILE),
                              load_repairs(corpus / REPAIRS_FILE).get(entry["file"], ()))
-            books[entry["id"]] = {_fold(d["title"]): d["number"] for d in segment(entry, lines)
+            books[entry["id"]] = {fold(d["title"]): d["number"] for d in segment(entry, lines)
                                   if d["kind"] == "book_case"}
     return books
-
-
-def _fold(title: str) -> str:
-    """Titles compared without punctuation, spaces or script differences."""
-    return re.sub(rf"[^{CJK}0-9A-Za-z]", "", to_simplified(title))
-
-
-def _kind(options, cases, books) -> tuple[str, str | None, list[str]]:
-    """The kind given, or the one proposed: the book's missing case text when every case title is
-    one of its cases, several cases, or one article."""
-    if options.get("kind") or options.get("part_of"):
-        return options.get("kind") or "book_cases", options.get("part_of"), []
-    titles = [_fold(d["title"]) for d in cases]
-    for book, contents in books.items():
-        matched = sum(t in contents for t in titles)
-        if titles and matched == len(titles):
-            return "book_cases", book, [f"every case title is a case of {book}: its text fills those cases"]
-        if matched:
-            return "cases", None, [f"{matched} of {len(titles)} case titles are cases of {book}; "
-                                   f"to add them as its case text, run again with --part-of {book}"]
-    if len(cases) >= 2:
-        return "cases", None, []
-    return "article", None, []
 
 
 def _layout(doc: Extracted, kind: str, case_lines: list[str], cases: list[dict], contents: dict | None) -> str:
     """The corpus text of the document in its kind's layout, one paragraph per line."""
     if kind == "cases":
         lines = case_lines
-    elif kind == "book_cases" and cases and contents and all(_fold(d["title"]) in contents for d in cases):
-        lines = [doc.title or ""] + [line for d in cases for line in _book_case(d, contents[_fold(d["title"])])]
+    elif kind == "book_cases" and cases and contents and all(fold(d["title"]) in contents for d in cases):
+        lines = [doc.title or ""] + [line for d in cases for line in _book_case(d, contents[fold(d["title"])])]
     else:
-        lines = ([doc.title] if doc.title else []) + [text for _, text in doc.blocks]
+        lines = ([doc.title] if doc.title else []) + [marked(level, text) for level, text in doc.blocks]
     return "\n".join(line for line in lines if line) + "\n"
 
 
@@ -239,7 +182,7 @@ def _book_case(doc: dict, number: int) -> list[str]:
 
 def _preview(corpus: Path, entry: dict, text: str) -> list[dict]:
     """The documents the build will make of this text (the same cleaning and segmenter)."""
-    lines, _ = clean(text, entry["file"], load_residue(corpus / RESIDUE_FILE))
+    lines, _ = clean(text, entry["file"], load_residue(corpus / RESIDUE_FILE), rejoin=rejoins(entry))
     return segment({**entry, "path": corpus / entry["file"], "case_regions": {}}, lines)
 
 

@@ -20,14 +20,16 @@ from typing import NamedTuple
 
 from kbcore.schema import LOST_CHARACTER
 from kbcore.text import normalise_width
+from kbcore.textrules import heading_shape, runs_on
 
 from . import IngestError
 from .rules import Mapping, get, read_rules
+from .segment.documents import same_kind, unmarked
 from .segment.multicase import CASE_HEADING
 
 RESIDUE_FILE = "residue.yml"
 REPAIRS_FILE = "repairs.yml"
-TERMINAL = tuple("。！？!?；;：:”」』）)…—")
+RUN_ON_MIN = 30  # a line this long that stops mid-sentence may run on into the next (a page break)
 
 
 class Residue(NamedTuple):
@@ -87,21 +89,26 @@ def load_repairs(path: Path) -> dict[str, list[Move]]:
 
 
 def clean(text: str, name: str, residue: Residue = Residue({}, {}),
-          repairs=()) -> tuple[list[tuple[int, str]], Counter]:
+          repairs=(), rejoin: bool = True) -> tuple[list[tuple[int, str]], Counter]:
     """Cleaned paragraphs as (source line number, text) pairs, and removals per rule.
 
-    Line numbers survive cleaning so that later errors can point into the file.
+    Line numbers survive cleaning so that later errors can point into the file. `rejoin=False`
+    for a text whose paragraphs a format reader has already rebuilt (see `rejoins`): its headings
+    carry their level as `casekb add` wrote it (`## text`), and come out as segment.documents.Heading.
     """
     removed = Counter()
     text = _drop_control_characters(text, removed)
     numbered = [(n, line.strip()) for n, line in enumerate(text.split("\n"), 1)]
+    if not rejoin:
+        numbered = [(n, unmarked(line)) for n, line in numbered]
     numbered = _truncate_trailers(numbered, residue.truncate_at, removed)
     numbered = _drop_residue_lines(numbered, residue.drop_lines, removed)
-    numbered = [(n, _repair_mojibake(line, removed)) for n, line in numbered]
+    numbered = [(n, same_kind(line, _repair_mojibake(line, removed))) for n, line in numbered]
     for move in repairs:
         numbered = _apply_move(numbered, move, name, removed)
-    numbered = _join_broken_paragraphs(numbered, removed)
-    return [(n, normalise_width(line)) for n, line in numbered], removed
+    if rejoin:
+        numbered = _join_broken_paragraphs(numbered, removed)
+    return [(n, same_kind(line, normalise_width(line))) for n, line in numbered], removed
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode category Cc, less newline and tab
@@ -184,12 +191,22 @@ def _find_one(lines, test, anchor, move, name):
     return hits[0]
 
 
+def rejoins(entry: dict) -> bool:
+    """Are broken paragraphs of this source rejoined? Not when `casekb add` wrote the text (its
+    manifest entry has a `format`): a reader has already made one line of each paragraph and
+    heading, so a headline or a short line with a comma is what it is, not prose that runs on."""
+    return not entry.get("format")
+
+
 def _join_broken_paragraphs(lines, removed):
     """Rejoin prose that a page break split, and drop the fragment a page break duplicated.
 
-    A long line that ends without sentence-final punctuation continues on the next line.
-    When the next line starts with a short fragment plus comma that repeats the end of the
-    previous paragraph ("...操作办法。" / "法,为各地学习..."), the fragment is a duplicate.
+    A long line, or one holding a comma, that ends without sentence-final punctuation continues
+    on the next line, unless either has the shape of a heading: the first line (the title), a
+    numbered heading (一、 （一） 1．) or a line that reads as a heading does not run on, and
+    nothing runs on into a heading. When the next line starts with a short fragment plus comma
+    that repeats the end of the previous paragraph ("...操作办法。" / "法,为各地学习..."), the
+    fragment is a duplicate.
     """
     out = []
     for n, line in lines:
@@ -198,7 +215,7 @@ def _join_broken_paragraphs(lines, removed):
         if dup and len(prev) >= 30 and prev.endswith("。") and prev[:-1].endswith(dup.group(1)):
             out[-1] = (prev_n, prev[:-1] + "，" + line[dup.end():])
             removed["page_break_fragment"] += 1
-        elif _is_prose(prev) and not prev.endswith(TERMINAL) and not _is_heading(line):
+        elif len(out) > 1 and _is_prose(prev) and runs_on(prev) and not _is_heading(line):
             out[-1] = (prev_n, prev + line)
             removed["layout_break_joined"] += 1
         else:
@@ -209,8 +226,9 @@ def _join_broken_paragraphs(lines, removed):
 def _is_prose(line: str) -> bool:
     """A line that may run on into the next one; a case heading (案例1：以党建引领，推动…) never does,
     whatever its length or commas."""
-    return (len(line) >= 30 or bool(re.search(r"[，,]", line))) and not CASE_HEADING.match(line)
+    return ((len(line) >= RUN_ON_MIN or bool(re.search(r"[，,]", line)))
+            and not CASE_HEADING.match(line) and not heading_shape(line))
 
 
 def _is_heading(line: str) -> bool:
-    return len(line) <= 25 and not line.endswith(TERMINAL[:2])
+    return heading_shape(line)

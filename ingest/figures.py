@@ -11,6 +11,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from kbcore.textrules import SENTENCE_END
+
 from .records import passages_by_case
 from .rulefiles import rule_file
 from .rules import get, read_rules
@@ -18,7 +20,7 @@ from .rules import get, read_rules
 FIGURES_FILE = Path(__file__).with_name("figures.yml")
 _NUMBER = r"\d+(?:\.\d+)?"
 MIN_QUOTE_CHARS = 12  # a shorter clause is quoted with the one before it
-_SENTENCE_ENDS = "。；！？\n"
+_SENTENCE_ENDS = SENTENCE_END + "\n"  # a paragraph ends a sentence too
 
 
 def load_rules(path: Path | None = None) -> dict:

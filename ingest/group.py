@@ -6,18 +6,22 @@ independent, so the build reads them in worker processes (kbcore.parallel); `sta
 worker the rules once, and `read_group` is called per group.
 """
 import json
+from collections import Counter
 from pathlib import Path
+
+from kbcore.schema import is_case
 
 from . import IngestError
 from .classify import index_tokens
-from .clean import REPAIRS_FILE, RESIDUE_FILE, clean, load_repairs, load_residue
+from .clean import REPAIRS_FILE, RESIDUE_FILE, clean, load_repairs, load_residue, rejoins
 from .figures import figure_rows
-from .keywords import case_terms
+from .keywords import case_region, case_terms
 from .mechanisms import detect_mechanisms
 from .read import read_text
 from .records import case_rows, passages_by_case, source_row
 from .rulefiles import use_corpus
 from .segment import SOURCE_KINDS
+from .whole import check_whole
 
 _rules: dict = {}
 
@@ -44,11 +48,15 @@ def source_groups(entries: list[dict]) -> list[list[dict]]:
     return [[head, *parts.get(head["id"], [])] for head in heads]
 
 
-def segment(entry: dict, lines) -> list[dict]:
-    """The documents of one source, by the segmenter of its kind."""
+def segment(entry: dict, lines, removed=None) -> list[dict]:
+    """The documents of one source, by the segmenter of its kind, checked to hold every line
+    (ingest.whole; the lines its segmenter sets aside are counted in `removed` by rule)."""
     if not lines:
         raise IngestError(f"{entry['path']}: nothing left after cleaning")
-    return SOURCE_KINDS[entry["kind"]].segment(entry, lines)
+    kind = SOURCE_KINDS[entry["kind"]]
+    docs = kind.segment(entry, lines)
+    check_whole(entry, lines, docs, Counter() if removed is None else removed, kind.sets_aside)
+    return docs
 
 
 def read_group(group: list[dict]) -> dict[str, list]:
@@ -57,13 +65,28 @@ def read_group(group: list[dict]) -> dict[str, list]:
     sources, docs = [], None
     for entry in group:
         raw = read_text(entry["path"])
-        lines, removed = clean(raw, entry["file"], _rules["residue"], _rules["repairs"].get(entry["file"], ()))
-        found = segment(entry, lines)
+        lines, removed = clean(raw, entry["file"], _rules["residue"], _rules["repairs"].get(entry["file"], ()),
+                               rejoin=rejoins(entry))
+        found = segment(entry, lines, removed)
         docs = found if docs is None else SOURCE_KINDS[entry["kind"]].merge(docs, found, entry)
         sources.append(source_row(entry, raw, removed))
+    place_cases(group[0], docs)
     cases, passages = case_rows(group[0], docs)
     return {"sources": sources, "cases": cases, "passages": passages,
             "case_tokens": token_rows(cases, passages), **tag_rows(cases, passages)}
+
+
+def place_cases(source: dict, docs: list[dict]) -> None:
+    """Each case without a region of its own (case_regions) takes the region and province its title,
+    else its opening paragraph, names, unless the source gives one region for all (`region:`, --region):
+    the cases of a compilation from several cities each get their own."""
+    if source.get("region"):
+        return
+    for doc in docs:
+        if is_case(doc["kind"]) and not doc["region"]:
+            opening = [text for _, text in doc["blocks"][:1] if text]
+            doc["region"], found = case_region([doc["title"], *opening])
+            doc["province"] = doc["province"] or source.get("province") or found
 
 
 def tag_rows(cases: list[dict], passages: list[dict]) -> dict[str, list[dict]]:

@@ -42,9 +42,18 @@ _PLACE = re.compile(rf"^[{CJK}]{{2,8}}?(?:{'|'.join(ADMIN_SUFFIXES + LOCAL_SUFFI
 # directions, times, modal particles.
 _SKIP_POS = ("m", "q", "r", "p", "c", "u", "d", "x", "e", "o", "f", "t", "y", "z")
 # Words that end like a place but name none.
-_NOT_PLACES = {"城市", "城乡", "城区", "社区", "农村", "乡村", "山区", "郊区", "辖区", "地区", "小区"}
+_NOT_PLACES = {"城市", "城乡", "城区", "社区", "农村", "乡村", "山区", "郊区", "辖区", "地区", "小区",
+               "乡镇", "都市区", "海岛县", "大湾区", "新区", "景区", "园区", "街区", "片区", "老区", "市区", "县区"}
 _GENERIC_STEMS = ("城市", "农村", "城乡", "乡村", "中心", "幸福", "和谐", "智慧", "特色", "行政",
-                  "自然", "建制", "试点", "示范", "新型", "全国", "全市", "全县", "田园", "文明", "卫生")
+                  "自然", "建制", "试点", "示范", "新型", "全国", "全市", "全县", "田园", "文明", "卫生",
+                  "各", "每", "本", "该", "全", "都市", "海岛", "大湾")
+# A community or village named after a road (八角南路社区): jieba cuts the road's name off (八角 / 南路 / 社区),
+# so a stem ending like a road takes the word before it; without one the name is incomplete and not a place.
+_ROAD_STEM = re.compile(r"(?:[东南西北中]?路|大道|大街|[东南西北]街|巷)$")
+_PROVINCIAL = ("省", "自治区")
+_MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
+_AUTONOMOUS = {"广西": "广西壮族自治区", "内蒙古": "内蒙古自治区", "西藏": "西藏自治区", "宁夏": "宁夏回族自治区",
+               "新疆": "新疆维吾尔自治区"}
 _NAME_POS = ("ns", "nr", "nz", "n", "nt", "j")
 # "村(居)委会" would be cut 村/(/居/)/委会: for keywords it is read as 村委会.
 _RESIDENT = re.compile(r"[(（]居[)）]")
@@ -132,11 +141,16 @@ def _dictionary_places() -> frozenset[str]:
 def _count_places(tagged: tuple[tuple[str, str], ...], places: Counter, bare: Counter) -> None:
     """Add the suffixed places in one tagged text to `places`, and the bare names seen to `bare`."""
     for i, (w, f) in enumerate(tagged):
+        if f == "ns" and i + 1 < len(tagged) and tagged[i + 1][0] in ADMIN_SUFFIXES and not _is_place(w):
+            w = w + tagged[i + 1][0]                    # 太仓 / 市 -> 太仓市, 南路 / 社区 -> 南路社区
+        if f == "ns" and _ROAD_STEM.search(_stem(w)):
+            before = tagged[i - 1] if i else ("", "")
+            if not (CJK_CHAR.match(before[0] or " ") and not before[1].startswith(_SKIP_POS[5:])
+                    and not _PLACE.match(before[0])):
+                continue                                 # 南路社区 without the name of its road
+            w = before[0] + w                            # 八角 / 南路社区 -> 八角南路社区
         if f == "ns" and _is_place(w):
             places[w] += 1
-        elif f == "ns" and i + 1 < len(tagged) and tagged[i + 1][0] in ADMIN_SUFFIXES \
-                and _is_place(w + tagged[i + 1][0]):
-            places[w + tagged[i + 1][0]] += 1          # 太仓 / 市 -> 太仓市
         elif f.startswith(_NAME_POS) and len(w) >= 2 and not _PLACE.match(w):
             bare[w] += 1
 
@@ -156,9 +170,45 @@ def case_place_rows(case_id: str, places: Counter, bare: Counter, by_stem: dict[
     rank = {s: i for i, s in enumerate(ADMIN_SUFFIXES + LOCAL_SUFFIXES)}
     counts = Counter(places)
     for name, n in bare.items():
-        candidates = [p for p in by_stem.get(name, []) if p[len(name):] in ADMIN_SUFFIXES]
+        candidates = [p for p in by_stem.get(name, []) if p[len(name):] in ADMIN_SUFFIXES] or (
+            [name + "市"] if name in _MUNICIPALITIES else [])  # 天津 is written bare more often than not
         if candidates:    # the one this case names, else the corpus' most frequent, else the larger unit
             best = min(candidates, key=lambda p: (-places[p], -corpus[p], rank[p[len(name):]], p))
             counts[best] += n
     return [{"case_id": case_id, "place": p, "count": n}
             for p, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))]
+
+
+def _known_place(name: str, tagged: bool = True) -> list[str]:
+    """The administrative place jieba's dictionary knows a bare place name (天津, 咸阳) by: 天津市, 咸阳市
+    (`tagged=False`: also for a name jieba does not tag as a place, 滕州 -> 滕州市)."""
+    words.init()
+    if len(name) < 2 or (tagged and jieba.posseg.dt.word_tag_tab.get(name) != "ns"):
+        return []
+    return [name + s for s in ("市", "县", "区") if jieba.posseg.dt.word_tag_tab.get(name + s) == "ns"][:1]
+
+
+def case_region(texts: list[str]) -> tuple[str | None, str | None]:
+    """(region, province) a case names first in its title, else its opening: 陕西咸阳：… -> (咸阳市, 陕西省),
+    天津和平区 -> (天津市, 天津市). The first city, county or district named is the region; a province is
+    taken only when named."""
+    words.init()
+    region = province = None
+    for text in texts:
+        tagged = _pos(text)
+        for i, (w, f) in enumerate(tagged):
+            if f != "ns" and not (region is None and province and _known_place(w, tagged=False)):
+                continue  # a name right after its province is a city even when jieba does not know it (山东滕州)
+            if i + 1 < len(tagged) and tagged[i + 1][0] in ADMIN_SUFFIXES + _PROVINCIAL and not _is_place(w):
+                w += tagged[i + 1][0]
+            if w in _MUNICIPALITIES or w[:-1] in _MUNICIPALITIES:
+                name = w if w.endswith("市") else w + "市"
+                region, province = region or name, province or name
+            elif w in _AUTONOMOUS or w.endswith(_PROVINCIAL) or jieba.posseg.dt.word_tag_tab.get(w + "省") == "ns":
+                province = province or _AUTONOMOUS.get(w) or (w if w.endswith(_PROVINCIAL) else w + "省")
+            elif region is None and (place := w if w.endswith(("市", "县", "区")) and _is_place(w)
+                                     else next(iter(_known_place(w, tagged=not province)), None)):
+                region = place
+        if region:
+            return region, province
+    return region, province

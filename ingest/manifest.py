@@ -30,6 +30,7 @@ FIELDS = {
     "isbn": "text", "url": "text", "region": "text", "province": "text", "expected_cases": "number",
     "case_regions": "case_regions", "note": "text",
     "original": "text", "format": "text", "ocr_confidence": "number", "ocr_pages": "list",  # by `casekb add`
+    "case_titles": "list",  # by `casekb add`: the headings that start cases when only a heading level marks them
 }
 
 

@@ -9,10 +9,10 @@ import json
 
 from kbcore.schema import DOCUMENT_KINDS
 from kbcore.text import to_simplified
+from kbcore.textrules import chinese_numeral
 
 from . import IngestError
 from .passages import join_blocks, split_passages
-from .segment.book import NUMERALS
 
 
 def source_row(entry: dict, raw_text: str, removed: dict) -> dict:
@@ -49,7 +49,7 @@ def case_rows(source: dict, docs: list[dict]) -> tuple[list[dict], list[dict]]:
         body, comment = _simplified(body_original, source), _simplified(comment_original, source)
         cases.append({
             "id": cid, "source_id": source["id"], "kind": doc["kind"], "number": doc["number"],
-            "title": to_simplified(doc["title"]), "title_original": doc["title"],
+            "title": to_simplified(doc["title"]), "title_original": str(doc["title"]),
             "region": doc["region"] or (source.get("region") if doc["kind"] != "feature_intro" else None),
             "province": doc["province"] or (source.get("province") if doc["kind"] != "feature_intro" else None),
             "chapter_no": doc["chapter_no"],
@@ -69,6 +69,7 @@ def case_rows(source: dict, docs: list[dict]) -> tuple[list[dict], list[dict]]:
                 passages.append({
                     "id": f"{cid}-{seq:03d}", "case_id": cid, "seq": seq, "field": field,
                     "section": to_simplified(p["section"]) if p["section"] else None,
+                    "heading_path": to_simplified(p["heading_path"]) if p["heading_path"] else None,
                     "text": text[p["start"]:p["end"]], "text_original": text_original[p["start"]:p["end"]],
                     "start": p["start"], "end": p["end"], "chars": p["end"] - p["start"],
                 })
@@ -95,7 +96,7 @@ def chapter_label(doc: dict) -> str | None:
     """"一 “政社互动”与政府管理": the numeral and the chapter title, as the book prints them."""
     if not doc["chapter_no"]:
         return None
-    return f"{NUMERALS[doc['chapter_no'] - 1]} {doc['chapter_title'] or ''}".strip()
+    return f"{chinese_numeral(doc['chapter_no'])} {doc['chapter_title'] or ''}".strip()
 
 
 def citation(source: dict, doc: dict) -> str:
@@ -106,7 +107,7 @@ def citation(source: dict, doc: dict) -> str:
         parts = [f"{editor}主编《{source['title']}》" if editor else f"《{source['title']}》",
                  source.get("publisher"), source.get("date")]
         if doc["chapter_no"]:
-            parts.append(f"第{NUMERALS[doc['chapter_no'] - 1]}章{doc['chapter_title'] or ''}")
+            parts.append(f"第{chinese_numeral(doc['chapter_no'])}章{doc['chapter_title'] or ''}")
         if doc["number"] and doc["kind"] == "book_case":
             parts.append(f"案例{doc['number']}：{title}")
         elif doc["kind"] != "book_case":
@@ -115,6 +116,8 @@ def citation(source: dict, doc: dict) -> str:
             parts.append(f"第{doc['page']}页")
     else:
         parts = [f"《{source['title']}》", source.get("publisher"), source.get("date")]
-        if doc["number"]:  # a numbered case of a journal feature or a collection
+        if doc["number"] and doc.get("numbered", True):  # a numbered case of a journal feature or a collection
             parts.append(f"案例{doc['number']}：{title}")
+        elif doc["number"]:  # a part the source does not number is named by its own heading
+            parts.append(title)
     return "，".join(p for p in parts if p)

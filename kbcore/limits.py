@@ -33,3 +33,5 @@ PARALLEL_MIN_ITEMS = 16
 # The build. A corpus file above this is refused, naming it and its size: the largest bundled file
 # is 26 KB and a whole book is a few MB, while a 50 MB file took over 300 s and 2.2 GB to build.
 MAX_SOURCE_BYTES = 20 * 2**20
+# `casekb add` of a .doc or .wps: LibreOffice converting one file to .docx is stopped after this.
+CONVERT_SECONDS = 120

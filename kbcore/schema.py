@@ -26,6 +26,7 @@ DOCUMENT_KINDS = {k.id: k for k in (
     DocumentKind("preface", "序", False, "书的序言", "{source}-preface{number}"),
     DocumentKind("overview", "综述", False, "书中的综述文章", "{source}-overview"),
     DocumentKind("feature_intro", "编者按", False, "期刊专题的编者按", "{source}-feature-intro"),
+    DocumentKind("document", "文件", False, "不是案例的文献：报告、讲话、政策文件", "{source}"),
 )}
 CASE_KINDS = tuple(k.id for k in DOCUMENT_KINDS.values() if k.is_case)
 KIND_LABELS = {k.id: k.label for k in DOCUMENT_KINDS.values()}
@@ -56,7 +57,7 @@ TABLES = {
                "comment_original": str, "status": str, "chars": int, "source_line": int,
                "citation": str, "domains": str, "mechanisms": str}, "id", [("source_id", "sources", "id")]),
     "passages": ({"id": str, "case_id": str, "seq": int, "field": str, "section": str, "text": str,
-                  "text_original": str, "start": int, "end": int, "chars": int}, "id",
+                  "text_original": str, "start": int, "end": int, "chars": int, "heading_path": str}, "id",
                  [("case_id", "cases", "id")]),
     "case_domains": ({"case_id": str, "domain": str, "source": str, "score": float, "evidence": str},
                      ("case_id", "domain"), [("case_id", "cases", "id"), ("domain", "domains", "id")]),

@@ -65,7 +65,9 @@ def test_word_file_with_two_cases(corpus_copy, tmp_path):
     assert_whole_and_clean(first, TAICANG, NANJING)
     assert_whole_and_clean(second, NANJING, TAICANG)
     assert "事项 | 数量；\n清单事项 | 28项。" in first["body"] and first["comment"] == "这一做法值得推广。"
-    assert first["region"] == "太仓市" and "案例1：" in first["citation"]
+    # Word styles alone mark these cases: cited by their own heading, never an invented 案例1 (issue 20)
+    assert first["region"] == "太仓市" and first["citation"].endswith("，太仓市：政社互动的两份清单")
+    assert "案例1" not in first["citation"] and "案例1" not in (corpus_copy / entry["file"]).read_text(encoding="utf-8")
 
 
 @pytest.mark.slow

@@ -124,7 +124,8 @@ def test_text_reports_its_encoding(tmp_path):
     path = tmp_path / "gbk.txt"
     path.write_bytes("政社互动的两份清单\r\n".encode("gbk") + TAICANG["first"].encode("gbk"))
     doc = read_document(path)
-    assert doc.encoding == "GB18030" and texts(doc) == ["政社互动的两份清单", TAICANG["first"]]
+    assert doc.encoding == "GB18030" and texts(doc) == [TAICANG["first"]]
+    assert doc.title == "政社互动的两份清单"  # a first line that reads as a title is the title
 
 
 def test_unknown_extension(tmp_path):

@@ -159,11 +159,11 @@ def test_case_ids_follow_the_pattern_of_their_document_kind():
     docs = [document("book_case", "", 1, number=7), document("journal_case", "", 1, number=3),
             document("preface", "", 1, number=2), document("overview", "", 1), document("overview", "", 1),
             document("feature_intro", "", 1), document("award_project", "", 1), document("article", "", 1),
-            document("collection_case", "", 1, number=4)]
+            document("collection_case", "", 1, number=4), document("document", "", 1)]
     seen = set()
     assert [case_id("src", d, seen) for d in docs] == [
         "src-007", "src-3", "src-preface2", "src-overview", "src-overview-2", "src-feature-intro", "src", "src-2",
-        "src-4"]
+        "src-4", "src-5"]
     assert {d["kind"] for d in docs} == set(DOCUMENT_KINDS)
 
 

@@ -7,7 +7,7 @@ links, images and escapes are reduced to their text.
 import re
 from pathlib import Path
 
-from .record import Extracted, table_lines
+from .record import EMPHASIS, Extracted, table_lines
 from .text import decode
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
@@ -21,6 +21,7 @@ _INLINE = [
     (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),     # links keep their text
     (re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # emphasis, code
 ]
+BOLD_ONLY = re.compile(r"^(\*\*|__)(?=\S)(.+?)(?<=\S)\1$")  # a paragraph that is all bold: a run-in heading
 ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 ESCAPED = re.compile(r"\x00(\d+)\x00")
 
@@ -35,7 +36,8 @@ def parse(text: str) -> list[tuple[int | None, str]]:
 
     def flush():
         if paragraph:
-            blocks.append((None, _join(paragraph)))
+            bold = BOLD_ONLY.match(_join(paragraph))
+            blocks.append((EMPHASIS, _inline(bold.group(2))) if bold else (None, _inline(_join(paragraph))))
             paragraph.clear()
         blocks.extend((None, row) for row in table_lines(table))
         table.clear()
@@ -62,9 +64,9 @@ def parse(text: str) -> list[tuple[int | None, str]]:
             table.append([_inline(c.strip()) for c in line.strip("|").split("|")])
         elif BULLET.match(line) or ORDERED.match(line):
             flush()  # a list item starts its own line; ordered items keep their number
-            paragraph.append(_inline(BULLET.sub("", line)))
+            paragraph.append(BULLET.sub("", line))
         else:
-            paragraph.append(_inline(line))
+            paragraph.append(line)
     flush()
     return [(level, text) for level, text in blocks if text]
 

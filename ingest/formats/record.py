@@ -1,12 +1,15 @@
 """What a format reader hands on: paragraphs and headings, and what it learnt on the way."""
 from dataclasses import dataclass, field
 
+EMPHASIS = 7  # the heading level of a bold-only paragraph, below Markdown's and Word's six
+
 
 @dataclass
 class Extracted:
     """A document read from one file.
 
-    blocks are (heading level, text): level 1 is the top heading, None a paragraph.
+    blocks are (heading level, text): level 1 is the top heading, None a paragraph, EMPHASIS a
+    paragraph set in bold and nothing else (a run-in heading: a heading, but never a case's level).
     OCR'd pages are listed with the mean confidence, so they are never taken for a text layer.
     """
     format: str

@@ -1,12 +1,27 @@
-"""Web pages (.html, .htm): the main text by trafilatura, without navigation, footers and
-link lists, read as Markdown so that headings keep their level; title and date from the page."""
+"""Web pages (.html, .htm, and pages saved as .aspx, .shtml, .php, .jsp …): the main text by
+trafilatura, without navigation, footers and link lists, read as Markdown so that headings keep
+their level; the date from the page, and as title the page's headline.
+
+A content-management site's <title> is often its column and a date (每周一学（2022年6月13日——6月19日）)
+while the headline is a heading of the page: the title is the heading the <title> starts with, else
+og:title, else an h1 of the main text, else the main text's first line when it is a heading (bold
+included) or reads as a title,
+and the <title> only when the page has none of these.
+"""
+import re
 from pathlib import Path
 
+import lxml.html
 import trafilatura
+from lxml import etree
 from trafilatura.utils import detect_encoding
+
+from kbcore.textrules import title_shape
 
 from .markdown import parse
 from .record import Extracted
+
+MIN_HEADLINE = 4  # characters: shorter headings (首页, 正文) are not a page's headline
 
 
 def read(path: Path) -> Extracted:
@@ -17,5 +32,33 @@ def read(path: Path) -> Extracted:
                                favor_precision=True)
     meta = trafilatura.extract_metadata(data)
     encodings = detect_encoding(data)
-    return Extracted("html", parse(text or ""), title=meta.title if meta else None,
+    blocks = parse(text or "")
+    page_title = meta.title if meta else None
+    return Extracted("html", blocks, title=_headline(data, blocks, page_title) or page_title,
                      date=meta.date if meta else None, encoding=encodings[0].upper() if encodings else None)
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def _headline(data: bytes, blocks, page_title: str | None) -> str | None:
+    try:
+        tree = lxml.html.document_fromstring(data)
+    except (etree.ParserError, ValueError):
+        return None
+    headings = [(h.tag, _clean(h.text_content())) for h in tree.xpath("//h1|//h2|//h3")]
+    headings = [(tag, h) for tag, h in headings if len(h) >= MIN_HEADLINE]
+    title = _clean(page_title)
+    starts = [h for _, h in headings if title.startswith(h)]
+    if starts:
+        return max(starts, key=len)
+    if og := _clean(" ".join(tree.xpath("//meta[@property='og:title']/@content"))):
+        return og
+    texts = {t for _, t in blocks}
+    if h1 := next((h for tag, h in headings if tag == "h1" and h in texts), None):
+        return h1
+    level, first = blocks[0] if len(blocks) > 1 else (None, "")
+    if len(first) >= MIN_HEADLINE and (level is not None or title_shape(first)):  # a heading, or a bold or plain title
+        return first
+    return None

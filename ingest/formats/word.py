@@ -1,4 +1,5 @@
-"""Word documents (.docx): headings by their style's outline level, paragraphs, tables as text."""
+"""Word documents (.docx): headings by their style's outline level, bold-only paragraphs as run-in
+headings, paragraphs, tables as text."""
 import re
 import zipfile
 from pathlib import Path
@@ -10,7 +11,9 @@ from docx.table import Table
 from lxml.etree import XMLSyntaxError
 
 from .. import IngestError
-from .record import Extracted, table_lines
+from kbcore.textrules import title_shape
+
+from .record import EMPHASIS, Extracted, table_lines
 
 TITLE_STYLE = re.compile(r"^(?:title|标题)$", re.I)
 HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
@@ -32,7 +35,7 @@ def read(path: Path) -> Extracted:
         if TITLE_STYLE.match(style) and title is None:
             title = text
         elif text:
-            blocks.append((_heading_level(item, style), text))
+            blocks.append((_heading_level(item, style) or (EMPHASIS if _bold_only(item, text) else None), text))
     return Extracted("docx", blocks, title=title or (document.core_properties.title or "").strip() or None)
 
 
@@ -46,6 +49,14 @@ def _heading_level(paragraph, style: str) -> int | None:
             value = int(level.get(qn("w:val")))
             return value + 1 if value < 9 else None  # 9 is Word's "body text"
     return None
+
+
+def _bold_only(paragraph, text: str) -> bool:
+    """A paragraph set in bold and nothing else, that reads as a title (not a bold sentence): a run-in heading."""
+    runs = [r for r in paragraph.runs if r.text.strip()]
+    return bool(runs) and title_shape(text) and all(
+        r.bold or (r.bold is None and r.style is not None and r.style.font.bold)
+        or (r.bold is None and any(s.font.bold for s in _style_chain(paragraph.style))) for r in runs)
 
 
 def _style_chain(style):

@@ -7,6 +7,8 @@ from .documents import document, sectioned
 TITLE = re.compile(r"^【[^】]+】\s*(.+)$")
 LABELLED = re.compile(r"^(颁奖词|项目介绍)[:：]\s*(.+)$")
 METADATA = re.compile(r"^(信息来源|申报单位|获奖项目)[:：]|获奖项目展示$")
+# The page's metadata lines (source, date, applicant, the project named again) are not the project's text.
+SETS_ASIDE = {"award_page_metadata": lambda n, text, docs: bool(METADATA.search(text))}
 
 
 def segment_award(entry, lines) -> list[dict]:

@@ -8,11 +8,12 @@ import re
 
 from kbcore import words
 from kbcore.text import CJK
+from kbcore.textrules import CHAPTER_NUMERALS as NUMERALS
+from kbcore.textrules import COMMENT, chinese_numeral, to_number
 
 from .. import IngestError
 from .documents import document, is_heading
 
-NUMERALS = "一二三四五六七八九十"
 CHAPTER = re.compile(rf"^([{NUMERALS}]{{1,2}})\s*(“政社互动”与\S+?)(?:\s*/\s*(\d+))?$")
 # "- 9 浏河镇313路公交线路的开通 / 21" (layout spaces after the number may be gone)
 TOC_CASE = re.compile(r"^-?\s*(\d{1,3})(?:\s+|(?=[^\d\s]))(\S.*?)\s*/\s*(\d+)$")
@@ -24,11 +25,13 @@ COUNTERS = "年月日个项"
 PREFACE = re.compile(rf"^序([{NUMERALS}])$")
 ATTRIBUTION = re.compile(rf"^[(（]([{CJK}]{{2,4}})[:：](.+)[)）]$")
 AUTHOR = re.compile(rf"^[{CJK}]{{2,4}}$")
-COMMENT = re.compile(r"^点评[:：]?\s*(.*)$")
-
-
-def chapter_number(numeral: str) -> int:
-    return NUMERALS.index(numeral[-1]) + 1 + (10 if len(numeral) == 2 else 0)
+RUNNING_HEAD = re.compile(r"^\[[A-Z0-9 ]+\]")  # "[TAI CANG ZHENG SHE] 太仓“政社互动”": the book's running head
+# The front matter before the first preface or case (cover, copyright page, editorial board; a part's
+# title line) and running heads.
+SETS_ASIDE = {
+    "front_matter": lambda n, text, docs: n < min((d["line"] for d in docs), default=0),
+    "running_head": lambda n, text, docs: bool(RUNNING_HEAD.match(text)),
+}
 
 
 def segment_book(entry, lines) -> list[dict]:
@@ -48,7 +51,7 @@ def segment_book(entry, lines) -> list[dict]:
             in_toc, current = True, None
             continue
         if m := CHAPTER.match(text):
-            chapter = {"no": chapter_number(m.group(1)), "title": m.group(2)}
+            chapter = {"no": to_number(m.group(1)), "title": m.group(2)}
             in_toc = in_toc and bool(m.group(3))
             cases_allowed = cases_allowed or not in_toc
             current = None
@@ -60,13 +63,13 @@ def segment_book(entry, lines) -> list[dict]:
                 "line": n})
             continue
         if m := PREFACE.match(text):
-            current = document("preface", text, n, number=chapter_number(m.group(1)))
+            current = document("preface", text, n, number=to_number(m.group(1)))
             docs.append(current)
             continue
         if m := COMMENT.match(text) if current and current["kind"] == "book_case" else None:
             current["in_comment"] = True
-            if m.group(1):
-                current["comment_blocks"].append((None, m.group(1)))
+            if m.group("text"):
+                current["comment_blocks"].append((None, m.group("text")))
             continue
         if cases_allowed and not in_toc and (heading := _case_heading(text)):
             current = document("book_case", heading[1], n, number=heading[0],
@@ -91,7 +94,7 @@ def segment_book(entry, lines) -> list[dict]:
         target = "comment_blocks" if current.get("in_comment") else "blocks"
         current[target].append((None, text))
     for doc in docs:
-        doc["title"] = doc["title"] if doc["kind"] != "preface" else f"序{NUMERALS[doc['number'] - 1]}"
+        doc["title"] = doc["title"] if doc["kind"] != "preface" else f"序{chinese_numeral(doc['number'])}"
     return docs + _merge_cases(toc, bodies)
 
 

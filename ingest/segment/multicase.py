@@ -8,23 +8,23 @@ case is an introduction; 点评 (or 专家点评, 评析) starts a case's commen
 """
 import re
 
+from kbcore.text import normalise_width
+from kbcore.textrules import CHAPTER_NUMERALS, COMMENT, NUMBER, ORDINAL, title_shape, to_number
+
 from .. import IngestError
 from .documents import document, sectioned
 
-NUMERAL = "零〇一二三四五六七八九十百两"
-NUMBER = rf"\d{{1,3}}|[{NUMERAL}]{{1,4}}"
 # 案例1：…, 案例一 …, 【案例3】…, 第二个案例：…
 CASE_HEADING = re.compile(rf"^[【\[]?(?:案例|第(?=\s*(?:{NUMBER})\s*个案例))\s*(?P<number>{NUMBER})\s*(?:个案例)?"
                           rf"[】\]]?\s*[:：、.．]?\s*(?P<title>.*)$")
 FAMILIES = (  # (heading pattern, must count 1, 2, 3, …)
     (CASE_HEADING, False),
-    (re.compile(r"^(?P<number>[一二三四五六七八九十]{1,3})\s*、\s*(?P<title>.+)$"), True),
+    (re.compile(rf"^(?P<number>[{CHAPTER_NUMERALS}]{{1,3}})\s*、\s*(?P<title>.+)$"), True),
     (re.compile(r"^(?P<number>\d{1,3})(?:\s*[、.．]\s*|\s+|(?=[^\d\s年月日个项%]))(?P<title>.+)$"), True),
 )
-COMMENT = re.compile(r"^(?:案例|专家)?(?:点评|评析|简评)(?:\s*[:：]\s*(.*))?$")
-SENTENCE_END = tuple("。！？；;!?")
-TITLE_MAX = 60
 INTRO_TITLE = "导言"
+# The first line, when it is a title, is the source's title (sources.title), not a case's.
+SETS_ASIDE = {"source_title": lambda n, text, docs: _title_like(text) and n < min(d["line"] for d in docs)}
 
 
 def segment_cases(entry, lines) -> list[dict]:
@@ -32,10 +32,12 @@ def segment_cases(entry, lines) -> list[dict]:
     with its region from `case_regions` when the manifest gives one.
 
     Their ids are `<source>-<number>` and their citations name 案例N, as for every numbered case
-    in a publication.
+    in a publication; cases the manifest names by their headings (`case_titles`: the source does not
+    number them) are cited by their own heading.
     """
     path = entry["path"]
-    starts = _case_starts(lines, path)
+    titles = entry.get("case_titles")
+    starts = _titled_starts(lines, titles, path) if titles else _case_starts(lines, path)
     if not starts:
         raise IngestError(f"{path}: no case headings found (expected lines such as 案例1：…, 案例一 …, "
                           "第一个案例：…, 一、…, 1．…)")
@@ -47,7 +49,8 @@ def segment_cases(entry, lines) -> list[dict]:
     for k, (start, number, title, skip) in enumerate(starts):
         end = starts[k + 1][0] if k + 1 < len(starts) else len(lines)
         body, comment = _split_comment(lines[start + 1 + skip:end])
-        docs.append(document("collection_case", title, lines[start][0], number=number, blocks=sectioned(body),
+        docs.append(document("collection_case", title, lines[start][0], number=number, numbered=not titles,
+                             blocks=sectioned(body),
                              comment_blocks=[(None, text) for _, text in comment],  # a comment is prose, all of it
                              **entry["case_regions"].get(number, {})))
     return docs
@@ -74,6 +77,21 @@ def _case_starts(lines, path) -> list[tuple[int, int, str, int]]:
     return []
 
 
+def _titled_starts(lines, titles: list[str], path) -> list[tuple[int, int, str, int]]:
+    """The starts of cases the manifest names by their headings (`case_titles`, written by `casekb add`
+    for cases that only a heading level marks), in order; their titles without the ordinal."""
+    starts, i = [], 0
+    for k, heading in enumerate(map(str, titles), 1):
+        wanted = normalise_width(heading.strip())
+        i = next((j for j in range(i, len(lines)) if lines[j][1] == wanted), None)
+        if i is None:
+            raise IngestError(f"{path}: case heading {heading!r} (case_titles in sources.yml) is not a line of "
+                              "the file after the previous one")
+        starts.append((i, k, ORDINAL.sub("", wanted) or wanted, 0))
+        i += 1
+    return starts
+
+
 def _check_unique(starts, lines, path) -> None:
     first = {}
     for i, number, _, _ in starts:
@@ -87,26 +105,11 @@ def _split_comment(lines):
     """Body lines, and the comment from the first 点评 line on (its inline text included)."""
     for i, (n, text) in enumerate(lines):
         if m := COMMENT.match(text):
-            inline = [(n, m.group(1).strip())] if m.group(1) and m.group(1).strip() else []
+            inline = [(n, m.group("text").strip())] if m.group("text") and m.group("text").strip() else []
             return lines[:i], inline + lines[i + 1:]
     return lines, []
 
 
 def _title_like(text: str) -> bool:
     """A heading or title line: short, and not a sentence."""
-    return len(text) <= TITLE_MAX and not text.endswith(SENTENCE_END) and "。" not in text
-
-
-def to_number(numeral: str) -> int:
-    """"12" -> 12; Chinese numerals up to the hundreds: "十二" -> 12, "一百零五" -> 105."""
-    if numeral.isdigit():
-        return int(numeral)
-    digits = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-    total, digit = 0, 0
-    for char in numeral:
-        if char in digits:
-            digit = digits[char]
-        else:  # 十 or 百
-            total += (digit or 1) * (10 if char == "十" else 100)
-            digit = 0
-    return total + digit
+    return title_shape(text)
