@@ -33,3 +33,10 @@ PARALLEL_MIN_ITEMS = 16
 # The build. A corpus file above this is refused, naming it and its size: the largest bundled file
 # is 26 KB and a whole book is a few MB, while a 50 MB file took over 300 s and 2.2 GB to build.
 MAX_SOURCE_BYTES = 20 * 2**20
+
+# One request to the site, checked before Datasette reads it (the casekb plugin's middleware):
+# Datasette's table view parses the whole query string again for each parameter, so the cost of a
+# URL grows with the square of its parameter count, and each `_facet` is one more grouped query.
+MAX_QUERY_STRING_BYTES = 32 * 1024  # room for a refused 3,000-character question to be answered 400; longer is 414
+MAX_QUERY_PARAMETERS = 64           # a table page with every filter set uses about 20; more is 400
+MAX_FACETS = 10                     # `_facet`, `_facet_array`, `_facet_date` parameters of one URL
