@@ -18,7 +18,7 @@ import yaml
 
 from ingest import IngestError
 from ingest.clean import REPAIRS_FILE, RESIDUE_FILE, clean, load_repairs, load_residue
-from ingest.formats import Extracted, read_document
+from ingest.formats import Extracted, guards, read_document
 from ingest.manifest import load_manifest
 from ingest.passages import join_blocks
 from ingest.group import segment
@@ -27,6 +27,8 @@ from ingest.segment import SOURCE_KINDS
 from ingest.segment.multicase import CASE_HEADING
 from kbcore.schema import is_case
 from kbcore.text import CJK, CJK_CHAR, to_simplified
+
+from .corpus_lock import corpus_lock
 
 MANIFEST = "sources.yml"
 ORIGINALS = "originals"
@@ -53,8 +55,13 @@ class Addition:
 
 
 def add(paths: list[Path], corpus: Path, options: dict, dry_run: bool = False) -> list[Addition]:
-    """Read, check and (unless dry_run) add the documents; raises IngestError naming the file."""
-    corpus = Path(corpus)
+    """Read, check and (unless dry_run) add the documents; raises IngestError naming the file.
+    One add at a time in a corpus: a second one waits (corpus_lock)."""
+    with corpus_lock(Path(corpus)):
+        return _add(paths, Path(corpus), options, dry_run)
+
+
+def _add(paths: list[Path], corpus: Path, options: dict, dry_run: bool) -> list[Addition]:
     if len(paths) > 1 and any(options.get(k) for k in ONE_DOCUMENT):
         raise IngestError("--id, --title and --url describe one document: add the files one at a time")
     _check_options(options)
@@ -76,19 +83,24 @@ def add(paths: list[Path], corpus: Path, options: dict, dry_run: bool = False) -
 def _check_options(options: dict) -> None:
     if options.get("kind") and options["kind"] not in SOURCE_KINDS:
         raise IngestError(f"--kind {options['kind']!r}: expected one of {', '.join(sorted(SOURCE_KINDS))}")
-    if options.get("id") and not SOURCE_ID.match(options["id"]):
+    for name, value in options.items():
+        guards.check_name(f"--{name.replace('_', '-')}", "value", value)
+    if options.get("id") and not SOURCE_ID.fullmatch(options["id"]):
         raise IngestError(f"--id {options['id']!r}: use letters, digits, '-', '_' or '.' (it becomes part of case ids)")
 
 
 def _prepare(path, corpus, options, books, known, taken, number) -> Addition:
+    guards.check_document(path)  # before a byte is read
     data = path.read_bytes()
     if (digest := _digest(data)) in known:
         raise IngestError(f"{path}: already in the corpus as {known[digest]} (same content)")
     doc = read_document(path)
+    guards.check_text(path, "\n".join(text for _, text in doc.blocks))  # before the work on a text too large
     case_lines = _cases_layout(doc)
     cases = _case_documents(corpus, case_lines)
     kind, part_of, notes = _kind(options, cases, books)
     text = _layout(doc, kind, case_lines, cases, books.get(part_of))
+    guards.check_text(path, text)
     if (same_text := known.get(_digest(text.encode("utf-8")))) is not None:
         raise IngestError(f"{path}: its text is already in the corpus as {same_text}")
     stem = f"{number:03d}_{digest[:16]}"
@@ -104,6 +116,8 @@ def _prepare(path, corpus, options, books, known, taken, number) -> Addition:
         "region": options.get("region"), "province": options.get("province"),
         "ocr_confidence": doc.ocr_confidence, "ocr_pages": doc.ocr_pages or None,
     }.items() if v}
+    for key, value in entry.items():
+        guards.check_name(path, key, value)
     if entry["id"] in taken:
         raise IngestError(f"{path}: source id {entry['id']!r} is already in {corpus / MANIFEST}; choose another --id")
     documents = _preview(corpus, entry, text)
