@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from documents import TAICANG, paragraphs, word_cases
+from documents import TAICANG, page_pdf, paragraphs, word_cases
 
 from casekb.cli import main
 from ingest.formats import guards
@@ -47,35 +47,6 @@ def refused(corpus, path, *args, needle: str) -> str:
     assert str(path) in first or needle in first, result.output
     assert (corpus / "sources.yml").read_bytes() == manifest
     return result.output
-
-
-def pdf(pages: list[tuple[float, float]], scanned: bool = True, missing_page: bool = False) -> bytes:
-    """A PDF of the given page sizes (points); each page shows a 1-pixel image (a scan) or nothing."""
-    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>", 3: (b"<< /Type /XObject /Subtype /Image /Width 1 /Height 1 "
-                                                            b"/ColorSpace /DeviceGray /BitsPerComponent 8 /Length 1 >>"
-                                                            b"\nstream\n\x80\nendstream")}
-    kids = []
-    for i, (width, height) in enumerate(pages):
-        page, content = 4 + 2 * i, 5 + 2 * i
-        kids.append(page)
-        draw = f"q {width} 0 0 {height} 0 0 cm /Im0 Do Q".encode() if scanned else b""
-        objects[page] = (f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] /Contents {content} 0 R "
-                         "/Resources << /XObject << /Im0 3 0 R >> >> >>").encode()
-        objects[content] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(draw), draw)
-    if missing_page:
-        kids.append(9999)
-    objects[2] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
-    out, offsets = bytearray(b"%PDF-1.4\n"), {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, objects[number])
-    xref = len(out)
-    size = max(objects) + 1
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
-    for number in range(1, size):
-        out += (b"%010d 00000 n \n" % offsets[number]) if number in offsets else b"0000000000 65535 f \n"
-    out += b"trailer << /Root 1 0 R /Size %d >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
-    return bytes(out)
 
 
 # --- 8. bounds: size before reading, inflated size, pages, page area, time, memory -------------------
@@ -116,23 +87,23 @@ def test_many_parts_that_inflate_past_the_total_are_refused(corpus_copy, tmp_pat
 @pytest.mark.parametrize("side", [14_400, 1_000_000])
 def test_a_huge_scanned_page_is_refused_before_it_is_rendered(corpus_copy, tmp_path, side):
     path = tmp_path / "huge.pdf"
-    path.write_bytes(pdf([(side, side)]))
+    path.write_bytes(page_pdf([(side, side)]))
     assert path.stat().st_size < 2000
     refused(corpus_copy, path, needle="million pixels")
 
 
 def test_too_many_pages_and_too_many_scans(corpus_copy, tmp_path):
     path = tmp_path / "many.pdf"
-    path.write_bytes(pdf([(100, 100)] * (MAX_PDF_PAGES + 1), scanned=False))
+    path.write_bytes(page_pdf([(100, 100)] * (MAX_PDF_PAGES + 1), scanned=False))
     refused(corpus_copy, path, needle=f"over the limit of {MAX_PDF_PAGES:,}")
     path = tmp_path / "scans.pdf"
-    path.write_bytes(pdf([(100, 100)] * (MAX_OCR_PAGES + 1)))
+    path.write_bytes(page_pdf([(100, 100)] * (MAX_OCR_PAGES + 1)))
     refused(corpus_copy, path, needle="scanned pages")
 
 
 def test_a_pdf_with_a_missing_page_is_one_line(corpus_copy, tmp_path):
     path = tmp_path / "damaged.pdf"
-    path.write_bytes(pdf([(200, 200)], scanned=False, missing_page=True))
+    path.write_bytes(page_pdf([(200, 200)], scanned=False, missing_page=True))
     refused(corpus_copy, path, needle="damaged PDF")
 
 
