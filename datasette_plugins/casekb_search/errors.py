@@ -48,9 +48,7 @@ def answer(datasette, request, exception: Exception):
         else:
             status, message = 500, SERVER_ERROR
         if status >= 500:
-            log_once(exception, request.path if request else "?")
-            if not isinstance(exception, DatasetteError):
-                info = {}
+            log_once(exception, request.path)
         headers = dict(NOSNIFF)
         if datasette.cors:
             add_cors_headers(headers)
