@@ -1,6 +1,7 @@
 """Issue 21, `casekb add`: one document from outside cannot exhaust the curator's machine, every
 refusal is one line naming the file, legacy East-Asian encodings are told apart, the build's limits
 are checked by add, two adds at once lose nothing, and no name or id carries control characters."""
+import importlib.util
 import subprocess
 import sys
 import zipfile
@@ -89,6 +90,14 @@ def test_a_huge_scanned_page_is_refused_before_it_is_rendered(corpus_copy, tmp_p
     path = tmp_path / "huge.pdf"
     path.write_bytes(page_pdf([(side, side)]))
     assert path.stat().st_size < 2000
+    refused(corpus_copy, path, needle="million pixels")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("rapidocr") is None, reason="OCR extra not installed")
+def test_a_huge_image_is_refused_before_it_is_decoded(corpus_copy, tmp_path):
+    from PIL import Image
+    path = tmp_path / "huge.png"
+    Image.new("L", (8000, 6000), 255).save(path)  # 48 million pixels, a few KB as PNG
     refused(corpus_copy, path, needle="million pixels")
 
 
