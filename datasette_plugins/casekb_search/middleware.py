@@ -10,7 +10,7 @@
   a bare text body.
 - A request the guard refuses (guard.py: its method, the length of its query string, its number of
   parameters or facets) is answered here with a short page, before Datasette reads anything of it.
-- Datasette's own CSV (.csv, ?_format=csv) is rewritten as it streams so that no cell starts a
+- Datasette's own CSV (.csv) is rewritten as it streams so that no cell starts a
   spreadsheet formula (formulas.py); the csv_bom renderer writes its cells safe itself.
 """
 import html
@@ -48,7 +48,7 @@ def wrap(app, is_plugin_route=lambda path: False):
                                 is_plugin_route(path))
         if refused:
             return await _send_refusal(send, path, refused)
-        csv_out = _is_csv(path, scope.get("query_string", b""))
+        csv_out = path.endswith(".csv")  # Datasette's CSV of a table, row or query
         refusals: list[str] = []
         token = REFUSALS.set(refusals)
         held: dict = {}  # the start message and body chunks of an answer being rewritten
@@ -105,10 +105,6 @@ async def _send_rewritten(send, start: dict, body: bytes, refusal: str) -> None:
                for k, v in start["headers"]]
     await send({**start, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-def _is_csv(path: str, query_string: bytes) -> bool:
-    return path.endswith(".csv") or b"_format=csv" in query_string.split(b"&")
 
 
 async def _send_refusal(send, path: str, refused: guard.Refusal) -> None:
