@@ -39,7 +39,7 @@ def wrapper(datasette, plugin_routes: list[str]):
     return lambda app: wrap(app, lambda path: any(p.match(route_path(path)) for p in patterns))
 
 
-def wrap(app, is_plugin_route=lambda path: False):
+def wrap(app, is_plugin_route):
     async def casekb_app(scope, receive, send):
         if scope["type"] != "http":
             return await app(scope, receive, send)
