@@ -37,9 +37,9 @@ MAX_SOURCE_BYTES = 20 * 2**20
 # One request to the site, checked before Datasette reads it (the casekb plugin's middleware):
 # Datasette's table view parses the whole query string again for each parameter, so the cost of a
 # URL grows with the square of its parameter count, and each `_facet` is one more grouped query.
-MAX_QUERY_STRING_BYTES = 32 * 1024  # room for a refused 3,000-character question to be answered 400; longer is 414
+MAX_QUERY_STRING_BYTES = 32 * 1024  # a refused 3,000-character question still gets its 400; longer is 414
 MAX_QUERY_PARAMETERS = 64           # a table page with every filter set uses about 20; more is 400
-MAX_FACETS = 10                     # `_facet`, `_facet_array`, `_facet_date` parameters of one URL
+MAX_FACETS = 10                     # parameters starting `_facet` (_facet, _facet_array, _facet_date, …)
 
 # `casekb add`: one document from outside (by e-mail) cannot exhaust the curator's machine
 # (ingest/formats/guards.py). Each is checked before the work it bounds.
@@ -48,6 +48,6 @@ MAX_WEB_PAGE_BYTES = 5 * 2**20            # an .html page: trafilatura's time gr
 MAX_INFLATED_MEMBER_BYTES = 64 * 2**20    # one part of a .docx (a zip) inflated; python-docx holds its XML tree
 MAX_INFLATED_BYTES = 256 * 2**20          # all its parts inflated
 MAX_PDF_PAGES = 2000                      # pages of one PDF
-MAX_OCR_PAGES = 100                       # scanned pages read by OCR (about 13 s each on the 2-core machine)
+MAX_OCR_PAGES = 100                       # scanned pages of one document read by OCR
 MAX_RENDER_PIXELS = 40_000_000            # one page or image for OCR; A0 at 150 dpi is 35 million
 MAX_READ_SECONDS = 30 * 60                # reading one document, OCR included
