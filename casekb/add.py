@@ -18,8 +18,8 @@ import yaml
 
 from ingest import IngestError
 from ingest.clean import REPAIRS_FILE, RESIDUE_FILE, clean, load_repairs, load_residue, rejoins
-from ingest.formats import Extracted, read_document
-from ingest.manifest import load_manifest
+from ingest.formats import Extracted, guards, read_document
+from ingest.manifest import MANIFEST, load_manifest
 from ingest.passages import join_blocks
 from ingest.group import segment
 from ingest.read import read_text
@@ -28,7 +28,8 @@ from ingest.segment.documents import marked
 from ingest.proposal import cases_layout, fold, propose_kind, script, title_of
 from kbcore.schema import is_case
 
-MANIFEST = "sources.yml"
+from .corpus_lock import corpus_lock
+
 ORIGINALS = "originals"
 ONE_DOCUMENT = ("id", "title", "url")    # options that name a single document
 SOURCE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -47,8 +48,13 @@ class Addition:
 
 
 def add(paths: list[Path], corpus: Path, options: dict, dry_run: bool = False) -> list[Addition]:
-    """Read, check and (unless dry_run) add the documents; raises IngestError naming the file."""
-    corpus = Path(corpus)
+    """Read, check and (unless dry_run) add the documents; raises IngestError naming the file.
+    One add at a time in a corpus: a second one waits (corpus_lock)."""
+    with corpus_lock(Path(corpus)):
+        return _add(paths, Path(corpus), options, dry_run)
+
+
+def _add(paths: list[Path], corpus: Path, options: dict, dry_run: bool) -> list[Addition]:
     if len(paths) > 1 and any(options.get(k) for k in ONE_DOCUMENT):
         raise IngestError("--id, --title and --url describe one document: add the files one at a time")
     _check_options(options)
@@ -75,19 +81,24 @@ def _check_options(options: dict) -> None:
     if options.get("kind") and (needs := SOURCE_KINDS[options["kind"]].needs):
         raise IngestError(f"--kind {options['kind']}: kind {options['kind']} needs {', '.join(needs)}, which "
                           f"`casekb add` does not write: add such a source to {MANIFEST} by hand")
-    if options.get("id") and not SOURCE_ID.match(options["id"]):
+    for name, value in options.items():
+        guards.check_name(f"--{name.replace('_', '-')}", "value", value)
+    if options.get("id") and not SOURCE_ID.fullmatch(options["id"]):
         raise IngestError(f"--id {options['id']!r}: use letters, digits, '-', '_' or '.' (it becomes part of case ids)")
 
 
 def _prepare(path, corpus, options, books, known, taken, number) -> Addition:
+    guards.check_document(path)  # before a byte is read
     data = path.read_bytes()
     if (digest := _digest(data)) in known:
         raise IngestError(f"{path}: already in the corpus as {known[digest]} (same content)")
     doc = read_document(path)
+    guards.check_text(path, "\n".join(text for _, text in doc.blocks))  # before the work on a text too large
     layout = cases_layout(doc)
     cases = _case_documents(corpus, layout)
     kind, part_of, notes = propose_kind(options, doc, cases, books)
     text = _layout(doc, kind, layout.lines, cases, books.get(part_of))
+    guards.check_text(path, text)
     if (same_text := known.get(_digest(text.encode("utf-8")))) is not None:
         raise IngestError(f"{path}: its text is already in the corpus as {same_text}")
     stem = f"{number:03d}_{digest[:16]}"
@@ -104,6 +115,8 @@ def _prepare(path, corpus, options, books, known, taken, number) -> Addition:
         "ocr_confidence": doc.ocr_confidence, "ocr_pages": doc.ocr_pages or None,
         "case_titles": layout.case_titles if kind == "cases" else None,
     }.items() if v}
+    for key, value in entry.items():
+        guards.check_name(path, key, value)
     if entry["id"] in taken:
         raise IngestError(f"{path}: source id {entry['id']!r} is already in {corpus / MANIFEST}; choose another --id")
     documents = _preview(corpus, entry, text)

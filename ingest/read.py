@@ -1,14 +1,20 @@
-"""Read a source file as text: UTF-8 (with or without BOM) or GB18030/GBK, any newline style."""
+"""Read a source file as text: UTF-8 (with or without BOM), GB18030/GBK or Big5, any newline style;
+Japanese (Shift-JIS) and Korean (EUC-KR) text is refused by name (encodings.py tells them apart)."""
 import os
 from pathlib import Path
 
 from kbcore.limits import MAX_SOURCE_BYTES
 
-from . import IngestError
+from . import IngestError, encodings
 
 
 def read_text(path: Path) -> str:
     """Decoded text with LF newlines; refuses empty, undecodable or oversized files, naming them."""
+    return decode_file(path)[0]
+
+
+def decode_file(path: Path) -> tuple[str, str]:
+    """read_text(), and the name of the encoding it was in ("UTF-8", "UTF-8 (BOM)", "GB18030", "Big5")."""
     with open(path, "rb") as f:
         data = f.read(MAX_SOURCE_BYTES + 1)  # never more than the limit, whatever the file claims
         if len(data) > MAX_SOURCE_BYTES:
@@ -19,28 +25,31 @@ def read_text(path: Path) -> str:
                 "MAX_SOURCE_BYTES); split it into several files, each with its own entry in sources.yml")
     if not data.strip():
         raise IngestError(f"{path}: file is empty")
-    text = _decode(path, data)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text, encoding = _decode(path, data)
+    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
 
 
-def _decode(path: Path, data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
+def _decode(path: Path, data: bytes) -> tuple[str, str]:
+    bom = data.startswith(b"\xef\xbb\xbf")
+    if bom:
         data = data[3:]
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), "UTF-8 (BOM)" if bom else "UTF-8"
     except UnicodeDecodeError as utf8_error:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            line = data[: utf8_error.start].count(b"\n") + 1
+        line = data[: utf8_error.start].count(b"\n") + 1
+        found = encodings.guess(data)
+        if found is None:
             raise IngestError(
-                f"{path}:{line}: neither UTF-8 nor GB18030/GBK text "
+                f"{path}:{line}: neither UTF-8 nor GB18030/GBK nor Big5 text "
                 f"(bad byte 0x{data[utf8_error.start]:02x}); re-save it as UTF-8") from None
-        if _cjk_share(text) < 0.3:
-            line = data[: utf8_error.start].count(b"\n") + 1
-            raise IngestError(f"{path}:{line}: not UTF-8, and as GB18030 it is not Chinese text; "
-                              "re-save it as UTF-8")
-        return text
+        name, language = found.encoding.name, found.encoding.language
+        if language != "Chinese" and found.score >= encodings.MIN_SCORE:
+            raise IngestError(f"{path}: {language} text in {name}, not Chinese; casekb holds Chinese text "
+                              "(if it is Chinese, re-save it as UTF-8)")
+        if _cjk_share(found.text) < 0.3 or found.score < encodings.MIN_SCORE:
+            raise IngestError(f"{path}:{line}: not UTF-8, and as GB18030 or Big5 it does not read as Chinese "
+                              "text; re-save it as UTF-8")
+        return found.text, name
 
 
 def _cjk_share(text: str) -> float:

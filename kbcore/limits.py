@@ -35,3 +35,21 @@ PARALLEL_MIN_ITEMS = 16
 MAX_SOURCE_BYTES = 20 * 2**20
 # `casekb add` of a .doc or .wps: LibreOffice converting one file to .docx is stopped after this.
 CONVERT_SECONDS = 120
+
+# One request to the site, checked before Datasette reads it (the casekb plugin's middleware):
+# Datasette's table view parses the whole query string again for each parameter, so the cost of a
+# URL grows with the square of its parameter count, and each `_facet` is one more grouped query.
+MAX_QUERY_STRING_BYTES = 32 * 1024  # a refused 3,000-character question still gets its 400; longer is 414
+MAX_QUERY_PARAMETERS = 64           # a table page with every filter set uses about 20; more is 400
+MAX_FACETS = 10                     # parameters starting `_facet` (_facet, _facet_array, _facet_date, …)
+
+# `casekb add`: one document from outside (by e-mail) cannot exhaust the curator's machine
+# (ingest/formats/guards.py). Each is checked before the work it bounds.
+MAX_DOCUMENT_BYTES = 100 * 2**20          # a .docx, .pdf or image as received, by its size before it is read
+MAX_WEB_PAGE_BYTES = 5 * 2**20            # an .html page: trafilatura's time grows faster than the page
+MAX_INFLATED_MEMBER_BYTES = 64 * 2**20    # one part of a .docx (a zip) inflated; python-docx holds its XML tree
+MAX_INFLATED_BYTES = 256 * 2**20          # all its parts inflated
+MAX_PDF_PAGES = 2000                      # pages of one PDF
+MAX_OCR_PAGES = 100                       # scanned pages of one document read by OCR
+MAX_RENDER_PIXELS = 40_000_000            # one page or image for OCR; A0 at 150 dpi is 35 million
+MAX_READ_SECONDS = 30 * 60                # reading one document, OCR included

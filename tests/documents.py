@@ -142,3 +142,32 @@ def case_lines(cases=CASES) -> list[tuple[str, int]]:
         lines.append((f"案例{n}：{case['title']}", 34))
         lines += [(p, 26) for p in (case["first"], case["last"])]
     return lines
+
+
+def page_pdf(pages: list[tuple[float, float]], scanned: bool = True, missing_page: bool = False) -> bytes:
+    """A PDF of the given page sizes (points); each page shows a 1-pixel image (a scan) or nothing."""
+    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>", 3: (b"<< /Type /XObject /Subtype /Image /Width 1 /Height 1 "
+                                                            b"/ColorSpace /DeviceGray /BitsPerComponent 8 /Length 1 >>"
+                                                            b"\nstream\n\x80\nendstream")}
+    kids = []
+    for i, (width, height) in enumerate(pages):
+        page, content = 4 + 2 * i, 5 + 2 * i
+        kids.append(page)
+        draw = f"q {width} 0 0 {height} 0 0 cm /Im0 Do Q".encode() if scanned else b""
+        objects[page] = (f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] /Contents {content} 0 R "
+                         "/Resources << /XObject << /Im0 3 0 R >> >> >>").encode()
+        objects[content] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(draw), draw)
+    if missing_page:
+        kids.append(9999)
+    objects[2] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
+    out, offsets = bytearray(b"%PDF-1.4\n"), {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, objects[number])
+    xref = len(out)
+    size = max(objects) + 1
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
+    for number in range(1, size):
+        out += (b"%010d 00000 n \n" % offsets[number]) if number in offsets else b"0000000000 65535 f \n"
+    out += b"trailer << /Root 1 0 R /Size %d >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
+    return bytes(out)

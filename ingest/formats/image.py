@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import IngestError
-from . import ocr
+from . import guards, ocr
 from .layout import paragraphs
 from .record import Extracted
 
@@ -14,6 +14,7 @@ def read(path: Path) -> Extracted:
     from PIL import Image, UnidentifiedImageError  # installed with the OCR extra
     try:
         with Image.open(path) as image:
+            guards.check_pixels(path, *image.size)
             pixels = np.asarray(image.convert("L"))
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as e:
         raise IngestError(f"{path}: not a readable image ({e})") from None

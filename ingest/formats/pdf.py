@@ -10,7 +10,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from .. import IngestError
-from . import ocr
+from . import guards, ocr
 from .layout import Line, Page, paragraphs
 from .record import Extracted
 
@@ -20,7 +20,15 @@ MADE_UP_TITLE = re.compile(r"^$|^Microsoft \w+ - |\.\w{2,4}$")  # "Microsoft Wor
 
 
 def read(path: Path) -> Extracted:
+    try:
+        return _read(path)
+    except pdfium.PdfiumError as e:  # e.g. a page object missing from the file
+        raise IngestError(f"{path}: a damaged PDF ({e})") from None
+
+
+def _read(path: Path) -> Extracted:
     pdf = _open(path)
+    guards.check_pages(path, len(pdf))
     pages, scanned = [], []
     for number, page in enumerate(pdf, 1):
         width, height = page.get_size()
@@ -31,6 +39,7 @@ def read(path: Path) -> Extracted:
             pages.append(Page(number, width, height, lines))
     confidence = None
     if scanned:
+        guards.check_scans(path, [(n, *page.get_size()) for n, page in scanned], ocr.PDF_SCALE)
         engine = ocr.engine(path, f"page(s) {_ranges([n for n, _ in scanned])} have no text layer (a scan)")
         read_pages = [ocr.read_page(engine, n, page.render(scale=ocr.PDF_SCALE, grayscale=True).to_numpy(),
                                     ocr.PDF_SCALE) for n, page in scanned]
