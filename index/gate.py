@@ -15,14 +15,19 @@ The thresholds are per encoder, chosen on the tuning half of the dev set (index/
 """
 from __future__ import annotations
 
+import sqlite3
 import threading
+from contextlib import closing
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from kbcore.text import fold
+
+from .connection import connect_readonly
+from .embeddings import content_hash, from_blobs, to_blob
 
 BACKGROUND_FILE = Path(__file__).resolve().parents[1] / "kbcore" / "data" / "offtopic.txt"
 
@@ -70,12 +75,47 @@ def background_sentences(path: Path = BACKGROUND_FILE) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def write_background(db, model: str, previous: dict[str, bytes], embed: Callable[[list[str]], np.ndarray],
+                     path: Path = BACKGROUND_FILE) -> None:
+    """Fill db's gate_background table with the background embedded by the corpus's encoder on its
+    document side (as titles and passages are), reusing the previous build's vectors of equal texts."""
+    texts = background_sentences(path)
+    hashes = [content_hash(t) for t in texts]
+    new = {h: t for h, t in zip(hashes, texts) if h not in previous}
+    blobs = {h: previous[h] for h in hashes if h in previous}
+    if new:
+        blobs.update((h, to_blob(v)) for h, v in zip(new, embed(list(new.values()))))
+    db.table("gate_background").insert_all(
+        {"id": i, "model": model, "text": t, "content_hash": h, "embedding": blobs[h]}
+        for i, (t, h) in enumerate(zip(texts, hashes)))
+
+
+def stored_background(path: Path | None, model: str) -> dict[str, bytes]:
+    """content hash -> vector blob of the background `model` embedded in the database at path (none if
+    there is no such database or table)."""
+    if path is None or not Path(path).exists():
+        return {}
+    try:
+        with closing(connect_readonly(path)) as conn:
+            return dict(conn.execute("select content_hash, embedding from gate_background where model = ?", [model]))
+    except sqlite3.DatabaseError:
+        return {}
+
+
 _vectors: dict[tuple[str, Path], np.ndarray] = {}
 _lock = threading.Lock()
 
 
-def background_vectors(encoder, path: Path = BACKGROUND_FILE) -> np.ndarray:
-    """The background embedded on the encoder's document side (as the corpus is), once per process."""
+def background_vectors(conn, encoder, path: Path = BACKGROUND_FILE) -> np.ndarray:
+    """The background's vectors as the build stored them for this encoder; a database built before the
+    gate has none, and then the background is embedded here, once per process."""
+    try:
+        blobs = [b for (b,) in conn.execute("select embedding from gate_background where model = ? order by id",
+                                            [encoder.name])]
+    except sqlite3.DatabaseError:
+        blobs = []
+    if blobs:
+        return from_blobs(blobs)
     key = (encoder.name, Path(path))
     with _lock:
         if key not in _vectors:

@@ -85,9 +85,9 @@ class Searcher:
             self.documents = {cid: (kind, status) for cid, kind, status in conn.execute(
                 "select id, kind, status from cases")}
             self.sizes = dict(conn.execute("select case_id, count(*) from passages group by case_id"))
-        self.ranking = ranking or shipped(self.vectors.model)
-        self.encoder = load_encoder(self.vectors.model, threads=QUERY_THREADS)
-        self.background = background_vectors(self.encoder)
+            self.ranking = ranking or shipped(self.vectors.model)
+            self.encoder = load_encoder(self.vectors.model, threads=QUERY_THREADS)
+            self.background = background_vectors(conn, self.encoder)
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.cache_size = cache_size
