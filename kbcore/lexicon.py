@@ -9,6 +9,7 @@ line, an unknown key is refused, and every entry states its source.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -34,25 +35,30 @@ class Entry(NamedTuple):
     line: int                # where the entry starts in the file
 
 
-class Lexicon(NamedTuple):
+@dataclass(frozen=True)
+class Lexicon:
     entries: tuple[Entry, ...]
     sources: dict[str, str]  # source key -> what it is (own list, a dictionary and its licence ...)
 
+    def __post_init__(self):
+        latin = sorted({w for e in self.entries for w in e.words if _LATIN.search(w)}, key=len, reverse=True)
+        pattern = re.compile(r"(?<![a-z])(?:" + "|".join(map(re.escape, latin)) + r")(?![a-z])") if latin else None
+        object.__setattr__(self, "_latin", pattern)
+        object.__setattr__(self, "_split", tuple(  # per entry: its Chinese words, its Latin ones
+            (tuple(w for w in e.words if not _LATIN.search(w)), frozenset(w for w in e.words if _LATIN.search(w)))
+            for e in self.entries))
+
     def terms_for(self, folded: str) -> tuple[str, ...]:
         """The case terms of every entry a folded query holds a word of, in file order, without repeats.
-        A Chinese word is found anywhere in the query; a Latin one only as whole words (bus, not business)."""
+        A Chinese word is found anywhere in the query; a Latin one only as whole words (bus, not business;
+        of two that overlap, the longer)."""
         text = folded.lower()
+        latin = set(self._latin.findall(text)) if self._latin is not None and _LATIN.search(text) else set()
         out: dict[str, None] = {}
-        for entry in self.entries:
-            if any(_holds(text, w) for w in entry.words):
+        for entry, (chinese, english) in zip(self.entries, self._split):
+            if (latin and not latin.isdisjoint(english)) or any(w in text for w in chinese):
                 out.update(dict.fromkeys(entry.terms))
         return tuple(out)
-
-
-def _holds(text: str, word: str) -> bool:
-    if _LATIN.search(word):
-        return re.search(r"(?<![a-z])" + re.escape(word) + r"(?![a-z])", text) is not None
-    return word in text
 
 
 @lru_cache(maxsize=4)
