@@ -15,9 +15,9 @@ kinds are on; bench/search_quality.py --grid measured each on the tuning half):
 import json
 from typing import Callable, NamedTuple
 
+from kbcore.lexicon import Lexicon, lexicon
 from kbcore.limits import MAX_QUERY_CHARS, MAX_QUERY_TERMS
 from kbcore.text import CJK_CHAR, count_terms
-from kbcore.lexicon import Lexicon, lexicon
 from kbcore.words import cut_for_index, fold_query, folded_query_terms, is_evidence
 
 
