@@ -1,5 +1,6 @@
 """The index stage of `casekb build`: FTS tables, then the embeddings and the search gate's background
-(reusing the previous build's), then the vector index (index.vector_index: the FAISS factory, statistics, an approximate index trained)."""
+(reusing the previous build's), then the vector index (index.vector_index: the FAISS factory, statistics,
+an approximate index trained)."""
 from pathlib import Path
 
 from kbcore.limits import BUILD_WORKERS

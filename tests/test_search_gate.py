@@ -95,7 +95,8 @@ def test_function_words_and_single_characters_are_not_query_terms():
     assert not {"人", "多", "事", "怎么办", "太", "都", "没"} & set(query_terms("老人没人照顾怎么办，事太多都忙不过来"))
 
 
-@pytest.mark.parametrize("q, words", [("社区事情太多负担太重", ["多", "太", "事"]), ("老人没人照顾怎么办", ["人", "没"])])
+@pytest.mark.parametrize("q, words", [("社区事情太多负担太重", ["多", "太", "事"]),
+                                      ("老人没人照顾怎么办", ["人", "没"])])
 async def test_function_words_are_neither_matched_nor_highlighted(ds, q, words):
     r = await ds.client.get("/-/search.json", params={"q": q})
     results = r.json()["results"]
