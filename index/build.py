@@ -1,5 +1,6 @@
-"""The index stage of `casekb build`: FTS tables, then the embeddings (reusing the previous build's),
-then the vector index (index.vector_index: the FAISS factory, statistics, an approximate index trained)."""
+"""The index stage of `casekb build`: FTS tables, then the embeddings and the search gate's background
+(reusing the previous build's), then the vector index (index.vector_index: the FAISS factory, statistics,
+an approximate index trained)."""
 from pathlib import Path
 
 from kbcore.limits import BUILD_WORKERS
@@ -7,6 +8,7 @@ from kbcore.limits import BUILD_WORKERS
 from .embeddings import stored_vectors, write_embeddings
 from .encoders import DEFAULT_SPEC, check_spec, encode_in_workers
 from .fts import add_fts
+from .gate import stored_background, write_background
 from .vector_index import FLAT, check_factory, write_vector_index
 
 
@@ -23,8 +25,9 @@ def index_stage(model: str = DEFAULT_SPEC, progress: bool = True, threads: int =
         with tqdm(total=3, desc="index", unit="stage", disable=not progress) as bar:
             summary = add_fts(db, previous)
             bar.update()
-            summary |= write_embeddings(db, spec, stored_vectors(previous, spec),
-                                       lambda texts: encode_in_workers(spec, texts, threads))
+            embed = lambda texts: encode_in_workers(spec, texts, threads)  # noqa: E731
+            summary |= write_embeddings(db, spec, stored_vectors(previous, spec), embed)
+            write_background(db, spec, stored_background(previous, spec), embed)
             bar.update()
             summary.update(write_vector_index(db, factory, threads))
             bar.update()

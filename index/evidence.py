@@ -21,6 +21,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from kbcore.text import CJK_CHAR
+
 from .query import Query
 
 
@@ -119,12 +121,15 @@ def idf(df: int, cases: int) -> float:
     return math.log((cases + 1) / (df + 0.5))
 
 
-def coverage(query: Query, hits: TermHits, cases: int, among: set[str] | None = None) -> dict[str, float]:
+def coverage(query: Query, hits: TermHits, cases: int, among: set[str] | None = None,
+             chinese_only: bool = False) -> dict[str, float]:
     """case id -> the IDF-weighted share of the query's concepts it holds (0..1). A concept is held
     through itself or an expansion; an expansion commoner than the concept gives only the part of
     the concept's weight its own rarity earns (社区 does not stand for 社区减负). `among`: only
-    these cases (the candidates a search ranks) are scored; the weights are the corpus's all the same."""
-    concepts = query.concept_terms()
+    these cases (the candidates a search ranks) are scored; the weights are the corpus's all the same.
+    `chinese_only`: concepts without a Chinese character are left out (the gate's view: in a Chinese
+    corpus an English word is no evidence either way, its lexicon terms are)."""
+    concepts = [(c, group) for c, group in query.concept_terms() if not chinese_only or CJK_CHAR.search(c)]
     weights = {t: idf(len(hits.cases(t)), cases) for _, group in concepts for t in group}
     total = sum(weights[c] for c, _ in concepts)
     if not total:

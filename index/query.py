@@ -3,7 +3,9 @@
 Every retriever reads this one record, so the query is folded once and the keyword,
 mechanism and semantic sides all see the same text.
 
-Terms: jieba's precise cut of the folded query (stopwords dropped) are the query's *concepts*.
+Terms: jieba's precise cut of the folded query (function words and single characters dropped,
+kbcore.words.is_evidence), then the case terms the governance lexicon gives for its everyday words
+(负担太重 -> 减负, homeowners committee -> 业委会; kbcore/lexicon.py), are the query's *concepts*.
 Each concept may bring *expansions* the keyword side also searches for (QueryTerms says which
 kinds are on; bench/search_quality.py --grid measured each on the tuning half):
   * sub-words: jieba's search-mode cut of the concept (社区减负 -> 社区, 减负), as documents are indexed;
@@ -13,9 +15,10 @@ kinds are on; bench/search_quality.py --grid measured each on the tuning half):
 import json
 from typing import Callable, NamedTuple
 
+from kbcore.lexicon import Lexicon, lexicon
 from kbcore.limits import MAX_QUERY_CHARS, MAX_QUERY_TERMS
 from kbcore.text import CJK_CHAR, count_terms
-from kbcore.words import cut_for_index, fold_query, folded_query_terms, stopwords
+from kbcore.words import cut_for_index, fold_query, folded_query_terms, is_evidence
 
 
 class SearchError(ValueError):
@@ -32,6 +35,7 @@ class QueryTerms(NamedTuple):
     """Which expansions of the query's concepts the keyword side searches for."""
     subwords: bool = False
     abbreviations: bool = False
+    lexicon: bool = False  # the case terms of the lexicon entries the query's words call up
 
 
 class Query(NamedTuple):
@@ -59,9 +63,19 @@ def parse_query(text, catalogue: list[Mechanism], options: QueryTerms = QueryTer
     whether the corpus holds a word (needed by the abbreviation rule)."""
     text = clean_query(text)
     folded = fold_query(text)
-    terms = tuple(folded_query_terms(folded))
-    expansions = tuple(expand(t, options, in_corpus) for t in terms) if any(options) else ()
+    terms = folded_query_terms(folded)
+    if options.lexicon:
+        terms = list(dict.fromkeys(terms + lexicon_terms(folded)))[:MAX_QUERY_TERMS]
+    terms = tuple(terms)
+    expansions = tuple(expand(t, options, in_corpus) for t in terms) if options.subwords or options.abbreviations \
+        else ()
     return Query(text, folded, terms, tuple(m.id for m in named_mechanisms(folded, catalogue)), expansions)
+
+
+def lexicon_terms(folded: str, table: Lexicon | None = None) -> list[str]:
+    """The case terms the lexicon gives for a folded query, each cut as the query is (a term jieba
+    cuts in two is searched as its two words)."""
+    return [t for term in (table or lexicon()).terms_for(folded) for t in folded_query_terms(term)]
 
 
 def expand(term: str, options: QueryTerms, in_corpus: Callable[[str], bool] | None) -> tuple[str, ...]:
@@ -73,8 +87,7 @@ def expand(term: str, options: QueryTerms, in_corpus: Callable[[str], bool] | No
         short = term[0] + term[2]
         if in_corpus(short):
             extra.append(short)
-    stop = stopwords()
-    return tuple(t for t in dict.fromkeys(extra) if t != term and t not in stop)
+    return tuple(t for t in dict.fromkeys(extra) if t != term and is_evidence(t))
 
 
 def named_mechanisms(folded: str, catalogue: list[Mechanism]) -> list[Mechanism]:

@@ -5,32 +5,50 @@ All results are described by one set of batched queries (cases, domains, passage
 mechanisms), however many there are.
 """
 import json
+import re
 from collections import defaultdict
 
 from kbcore.schema import CASE_KINDS, STATUS_LABELS, TITLE_ONLY_NOTE
-from kbcore.text import fold
+from kbcore.text import CJK_CHAR, fold
 
 from .connection import marks, named_rows
 from .fusion import Fused
 from .snippets import highlight, window
 
-# Said when no case clears the relevance floor (the site and the CLI show it with suggestions()).
+# Said when the gate finds the question is not about anything the case base holds (the site and the CLI
+# show it with suggestions()); an English question is also told to try Chinese.
 NO_ANSWER = "没有找到很相关的案例"
+NO_ANSWER_ENGLISH = (NO_ANSWER + "。案例都是中文写的，请试着用中文描述问题 "
+                     "(no case matched this English question: the cases are written in Chinese, try asking in Chinese)")
 LISTED = "符合筛选条件"  # the why of a case listed by filters alone
+# Searches an empty answer suggests (each returns cases: tests/test_search_gate.py asks them).
+SUGGESTED_QUERIES = ("垃圾分类", "河道治理", "社区减负")
+CLOSE_STANDING = 3.5  # a case is said to be "意思相近" when its best cosine stands this far above the query's mean
 
 
-def suggestions(filters: dict) -> list[str]:
+def no_answer_note(text: str) -> str:
+    """What an empty answer says: in English too, and how to do better, for a question written in English."""
+    return NO_ANSWER_ENGLISH if is_english(text) else NO_ANSWER
+
+
+def is_english(text: str) -> bool:
+    """A question written in Latin letters with no Chinese character."""
+    return bool(re.search(r"[A-Za-z]", text or "")) and not CJK_CHAR.search(text or "")
+
+
+def suggestions(filters: dict, english: bool = False) -> list[str]:
     """What to try after a search that found nothing relevant."""
-    tips = ["换一种说法描述问题，或用更短、更具体的词，如“垃圾分类”“河道治理”“社区减负”"]
+    tips = ["用中文描述遇到的问题，如“小区里到处是垃圾怎么办”"] if english else []
+    tips.append("换一种说法描述问题，或用更短、更具体的词，如" + "".join(f"“{q}”" for q in SUGGESTED_QUERIES))
     if any(filters.values()):
         tips.append("去掉筛选条件再搜索")
     tips.append("按领域或治理机制浏览全部案例")
     return tips
 
 
-def describe(conn, fused: list[Fused], found, floor=None) -> list[dict]:
-    """One dict per fused case, in order; `found` is the search's index.search.Candidates and
-    `floor` its relevance floor (a semantic reason is given only for a case clearing it)."""
+def describe(conn, fused: list[Fused], found) -> list[dict]:
+    """One dict per fused case, in order; `found` is the search's index.search.Candidates (a semantic
+    reason is given only for a case standing CLOSE_STANDING above the query's mean similarity)."""
     ids = [f.case_id for f in fused]
     if not ids:
         return []
@@ -53,8 +71,7 @@ def describe(conn, fused: list[Fused], found, floor=None) -> list[dict]:
         matched = list(dict.fromkeys(body + title))
         mechanisms = [e["mechanism"] for e in evidence.get(cid, [])]
         evidence_terms = [t for e in evidence.get(cid, []) for t in json.loads(e["evidence_terms"])]
-        # "意思相近" only for a case whose standing would answer the query by itself
-        close = similarity is not None and (floor is None or (stand or 0.0) >= floor.standing)
+        close = similarity is not None and (stand or 0.0) >= CLOSE_STANDING
         why = reasons(rows["cases"][cid]["title"], _shown(query, body), _shown(query, title), mechanisms,
                       ("title" if similarity[1] is None else "body") if similarity and close else None)
         if not why and similarity:
@@ -98,11 +115,12 @@ def _shown(query, matched: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def describe_listing(conn, allowed: set[str], limit: int) -> list[dict]:
-    """The real cases passing a search's filters (no query words): those with text first, then by id."""
+def describe_listing(conn, allowed: set[str], limit: int, kinds=CASE_KINDS) -> list[dict]:
+    """The documents of these kinds (real cases unless the kind filter asks for another) passing a
+    search's filters (no query words): those with text first, then by id."""
     ids = [r["id"] for r in named_rows(
-        conn, f"select id from cases where id in ({marks(allowed)}) and kind in ({marks(CASE_KINDS)}) "
-              f"order by status = 'title_only', id limit ?", [*allowed, *CASE_KINDS, limit])]
+        conn, f"select id from cases where id in ({marks(allowed)}) and kind in ({marks(kinds)}) "
+              f"order by status = 'title_only', id limit ?", [*allowed, *kinds, limit])]
     if not ids:
         return []
     rows = _rows(conn, ids)
@@ -138,6 +156,7 @@ def _result(rows, cid, passage_id, matched, marked, why, scores) -> dict:
         **scores, "passage_id": passage_id if passage_id in texts else None,
         "anchor": passage_id if passage_id in texts else None,
         "snippet": highlight(snippet, marked), "snippet_text": snippet, "matched": matched,
+        "text_missing": case["status"] == "title_only",
         "reasons": why, "why": "；".join(why),
     }
 

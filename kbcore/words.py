@@ -140,7 +140,7 @@ def fingerprint() -> str:
 def query_terms(query: str) -> list[str]:
     """Distinct content terms of a query, in order, at most MAX_QUERY_TERMS.
 
-    Stopwords (的, 怎么办, ...) are dropped so filler does not decide the ranking.
+    Stopwords (的, 怎么办, ...) and single characters are dropped so filler does not decide the ranking.
     Cutting is lazy and the input is truncated, so a pasted 10,000-character
     query costs no more than a short one.
     """
@@ -159,11 +159,19 @@ def folded_query_terms(folded: str) -> list[str]:
     stop = stopwords()
     seen: dict[str, None] = {}
     for tok in _tokens(jieba.cut(folded, HMM=True)):
-        if tok not in stop and tok not in seen:
+        if is_evidence(tok, stop) and tok not in seen:
             seen[tok] = None
             if len(seen) >= MAX_QUERY_TERMS:
                 break
     return list(seen)
+
+
+def is_evidence(token: str, stop: frozenset[str] | None = None) -> bool:
+    """Whether a query token may count as evidence (be searched, weigh in coverage, be highlighted):
+    not a function word or filler (stopwords.txt), and not a single character (人, 多, 事, 河): one
+    character matches almost every passage and says nothing of the question. The lexicon
+    (kbcore/lexicon.py) turns a telling single character into the case terms it stands for."""
+    return len(token) > 1 and token not in (stopwords() if stop is None else stop)
 
 
 def _quote(term: str) -> str:
@@ -198,4 +206,5 @@ __all__ = [
     "fts_match",
     "match_expression",
     "stopwords",
+    "is_evidence",
 ]

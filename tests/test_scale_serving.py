@@ -16,8 +16,7 @@ from datasette_plugins.casekb_search import kept
 from index import bm25
 from index.connection import connect_readonly
 from index.evidence import TermIndex, coverage, term_hits
-from index.query import parse_query
-from index.ranking import SUBWORDS
+from index.query import QueryTerms, parse_query
 from index.retrievers import bounded_keyword, keyword
 from index.search import Searcher
 from kbcore.words import match_expression
@@ -25,6 +24,8 @@ from reports.mechanisms import mechanism_detail
 from reports.overview import overview, overview_charts
 
 ROOT = Path(__file__).resolve().parents[1]
+
+SUBWORDS = QueryTerms(subwords=True, lexicon=True)  # the most terms a query can search
 
 PLAIN = ("select p.rowid, bm25(passages_fts) from passages_fts join passages p on p.rowid = passages_fts.rowid "
          "where passages_fts match ? order by bm25(passages_fts) limit ?")  # the keyword query before issue 12

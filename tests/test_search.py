@@ -43,7 +43,7 @@ def test_segmentation_keeps_governance_terms(searcher):
 def test_english_query_is_cross_lingual(searcher):
     """The semantic side reads English; the relevance floor may still judge the best case too weak
     (English queries stand lower, and have no keyword evidence): that cost is in the README."""
-    top = ids(searcher.search("reducing the administrative burden on communities", limit=10, floor=False))
+    top = ids(searcher.search("reducing the administrative burden on communities", limit=10, gate=False))
     assert "mca2015-03-2" in top
     assert "mca2015-03-7" in ids(searcher.search("after-school care for primary school children", limit=10))
 

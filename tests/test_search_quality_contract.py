@@ -23,12 +23,12 @@ def searcher(built_db):
 
 @pytest.mark.parametrize("q", NONSENSE)
 async def test_a_question_about_nothing_in_the_corpus_gets_no_cases_and_says_so(ds, searcher, q):
-    assert searcher.search(q, floor=False), "without the floor the least bad cases would be listed"
+    assert searcher.search(q, gate=False), "without the gate the least bad cases would be listed"
     r = await ds.client.get("/-/search.json", params={"q": q})
     assert r.status_code == 200
     data = r.json()
     assert data["results"] == [] and data["count"] == 0 and "error" not in data
-    assert data["note"] == NO_ANSWER and data["suggestions"]
+    assert data["note"].startswith(NO_ANSWER) and data["suggestions"]  # an English one also suggests Chinese
     page = await ds.client.get("/-/search", params={"q": q})
     assert page.status_code == 200
 

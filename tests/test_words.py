@@ -120,7 +120,8 @@ def test_hostile_queries_are_safe(db, query):
 
 
 def test_hostile_syntax_is_searched_as_text():
-    assert words.fts_match('a" OR "b') == '"a" OR "or" OR "b"'
+    assert words.fts_match('ab" NEAR "cd') == '"ab" OR "near" OR "cd"'
+    assert words.fts_match('ab" OR "cd') == '"ab" OR "cd"'  # "or" is a function word, never an operator
     assert words.fts_match("*") is None
     assert words.fts_match("\x00") is None
     assert words.fts_match("😀") is None

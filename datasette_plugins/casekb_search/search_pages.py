@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from datasette.utils.asgi import Response
 
-from index.search import NO_ANSWER, SearchError, suggestions
+from index.search import SUGGESTED_QUERIES, SearchError
 from kbcore.schema import kind_label
 from reports.selection import FILTERS, SelectionError
 
@@ -23,8 +23,10 @@ READS = ("cases", "passages", "case_domains", "case_mechanisms", "mechanisms", "
 SEARCH_OFF = "搜索索引不可用："
 
 
-async def run_search(datasette, request, base) -> tuple[list[dict], str | None, int, dict]:
-    """(results, error message, HTTP status, params) for the request's q and filters."""
+async def run_search(datasette, request, base) -> tuple[list[dict], str | None, int, dict, dict]:
+    """(results, error message, HTTP status, params, what an empty answer says) for the request's q and
+    filters. An answer the gate left empty says so (`note`), what to try (`suggestions`) and searches that
+    do find cases (`suggested_queries`); still HTTP 200."""
     params = {k: (request.args.get(k) or "").strip() for k in ("q", *FILTERS)}
     error, status, limit = None, 200, None
     if base.searcher is None:
@@ -39,18 +41,21 @@ async def run_search(datasette, request, base) -> tuple[list[dict], str | None, 
 
     def work(conn):
         try:
-            return base.searcher.search(params["q"], limit=limit, conn=conn, **filters), None
+            return base.searcher.answer(params["q"], limit=limit, conn=conn, **filters), None
         except SearchError as e:
-            return [], str(e)
+            return None, str(e)
 
     if not searching:
-        return [], error, status, params
-    results, failed = await workers.run(datasette, work)
+        return [], error, status, params, {}
+    answer, failed = await workers.run(datasette, work)
     if failed:
-        error, status = failed, 400
+        return [], failed, 400, params, {}
+    results = answer.results
+    said = {"note": answer.note, "suggestions": answer.suggestions,
+            "suggested_queries": list(SUGGESTED_QUERIES)} if answer.note and params["q"] else {}
     for r in results:
         r["url"] = case_url(datasette, base.database, r)
-    return results, error, status, params
+    return results, error, status, params, said
 
 
 def case_url(datasette, database: str, result: dict) -> str:
@@ -59,20 +64,13 @@ def case_url(datasette, database: str, result: dict) -> str:
     return url + ("#" + quote(result["anchor"], safe="") if result.get("anchor") else "")
 
 
-def no_answer(params: dict, results: list, error) -> dict:
-    """A search that found nothing above the relevance floor says so, and what to try (still HTTP 200)."""
-    if error or results or not params["q"]:
-        return {}
-    return {"note": NO_ANSWER, "suggestions": suggestions({k: params[k] for k in FILTERS})}
-
-
 @route(READS, json=True)
 async def search_json(datasette, request, base):
-    results, error, status, params = await run_search(datasette, request, base)
+    results, error, status, params, said = await run_search(datasette, request, base)
     if error is None and not params["q"] and not any(params[k] for k in FILTERS):
         error, status = "q: 请输入查询内容 (empty query)", 400
     body = {"query": params["q"], "filters": {k: params[k] for k in FILTERS if params[k]},
-            "results": results, "count": len(results), **no_answer(params, results, error)}
+            "results": results, "count": len(results), **said}
     if error:
         body["error"] = error
     return json_response(body, status=status)
@@ -84,7 +82,7 @@ async def search_page(datasette, request, base):
     named = base.searcher.named_mechanisms(q) if q and base.searcher else []  # and how many cases use each
     counts = {m["id"]: m for m in await mechanism_list(datasette)} if named else {}
     options = await filter_options(datasette)
-    results, error, status, params = await run_search(datasette, request, base)
+    results, error, status, params, said = await run_search(datasette, request, base)
     for r in results:
         r["kind_label"] = kind_label(r["kind"])
     mechanisms = [{"id": m["id"], "count": case_count(counts[m["id"]]["cases"], counts[m["id"]]["documents"]),
@@ -94,7 +92,7 @@ async def search_page(datasette, request, base):
         "casekb_search.html",
         {"q": params["q"], "params": params, "results": results, "error": error,
          "options": options, "database": base.database, "mechanisms": mechanisms,
-         "count": count_kinds(r["kind"] for r in results), **no_answer(params, results, error),
+         "count": count_kinds(r["kind"] for r in results), **said,
          "pack_links": pack_links(datasette, q=params["q"], limit=request.args.get("limit"),
                                   **{k: params[k] for k in FILTERS}),
          "json_url": json_url(datasette, request, "/-/search.json")},
