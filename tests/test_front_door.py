@@ -85,7 +85,7 @@ async def test_every_page_is_chinese_with_the_navigation_bar(site, path):
 
 
 async def test_error_pages_are_chinese(site):
-    for path, title in [("/nope", "找不到这个数据库"), ("/casekb/nope", "找不到这个数据表"),
+    for path, title in [("/nope", "找不到这个页面"), ("/casekb/nope", "找不到这个数据表"),
                         ("/casekb/cases/nope", "找不到这条记录")]:
         r = await site.client.get(path)
         assert r.status_code == 404 and title in r.text and english_in(r.text) == [], path
@@ -315,3 +315,26 @@ async def test_figures_with_lost_characters_are_not_key_figures(site, built_db):
     pack = (await site.client.get("/-/pack", params={"ids": "mca2015-03-2", "format": "md"})).text
     key_figures = next(line for line in pack.splitlines() if line.startswith("- **关键数字**"))
     assert LOST_CHARACTER not in key_figures
+
+
+async def test_cite_three_journal_cases_gives_three_references_each_naming_its_case(site):
+    ids = ["mca2015-03-2", "mca2015-03-4", "mca2015-03-1"]
+    r = await site.client.get("/-/cite", params={"ids": ",".join(ids + ["mca2015-03-2"]), "format": "gbt"})
+    lines = r.text.splitlines()
+    titles = [(await site.client.get(f"/casekb/cases/{i}.json", params={"_shape": "object"})).json()[i]["title"]
+              for i in ids]
+    assert len(lines) == 3 and all(title in line for title, line in zip(titles, lines))
+    assert r.headers["content-disposition"].startswith("inline")  # a page to read, not a file
+    saved = await site.client.get("/-/cite", params={"ids": ",".join(ids), "format": "gbt", "download": "1"})
+    assert saved.headers["content-disposition"].startswith("attachment") and saved.text == r.text
+    for fmt, start in (("bibtex", "@"), ("ris", "TY  - ")):
+        text = (await site.client.get("/-/cite", params={"ids": ",".join(ids), "format": fmt})).text
+        assert sum(line.startswith(start) for line in text.splitlines()) == 3
+        assert all(title in text for title in titles)
+
+
+async def test_errors_have_one_set_of_titles_and_no_english_gloss_on_a_page(site):
+    r = await site.client.get("/-/cite", params={"ids": "nope,nada"})
+    assert r.status_code == 404 and "找不到这个页面" in r.text and "没有这些案例编号 nope、nada" in r.text
+    assert "unknown case ids" not in r.text and english_in(r.text) == []
+    assert "找不到这个页面" in (await site.client.get("/nosuchpage")).text

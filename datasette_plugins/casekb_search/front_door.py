@@ -21,7 +21,7 @@ from .access import can_read
 from .exports import CSV_BOM
 from .kept import overview_data
 from .overview import READS as OVERVIEW_READS
-from .web import cases_url, stylesheet_url
+from .web import ERROR_TITLES, cases_url, in_users_words, stylesheet_url
 
 # Questions an official might type, offered as links on the home page and the search page
 # (a test checks that each one finds cases).
@@ -48,7 +48,7 @@ NO_ARGUMENT = frozenset({"isnull", "notnull", "isblank", "notblank"})
 
 # Datasette's error titles and messages (datasette/views, datasette/app.py), as the error page says them.
 ERRORS = {
-    "404": "找不到这个页面", "Database not found": "找不到这个数据库", "Table not found": "找不到这个数据表",
+    "404": "找不到这个页面", "Database not found": "找不到这个页面", "Table not found": "找不到这个数据表",
     "Record not found": "找不到这条记录", "No data": "没有数据", "Invalid SQL": "SQL 语句有误",
     "Permission denied": "无权访问", "You do not have permission to view this table": "无权查看这个数据表",
     "You do not have permission to view this database": "无权查看这个数据库",
@@ -60,7 +60,6 @@ ERRORS = {
 ERROR_STARTS = {"Cannot sort table by ": "无法按这一列排序：", "_size must be <= ": "_size 最大为 ",
                 "_size must be a positive integer": "_size 必须是正整数", "_facet= is not allowed": "不允许使用 _facet=",
                 "Table not found: ": "找不到这个数据表：", "Row not found: ": "找不到这条记录："}
-STATUS_TITLES = {400: "请求有误", 403: "无权访问", 404: "找不到这个页面", 500: "服务器出错"}
 # Output formats as the export links name them (renderers: Datasette's json, the plugin's csv_bom).
 FORMAT_LABELS = {"json": "JSON", CSV_BOM: "Excel 用 CSV（UTF-8 带 BOM）"}
 
@@ -116,10 +115,10 @@ class Chinese:
         for end in (" - invalid columns",):  # _col=a, b - invalid columns
             if str(text).endswith(end):
                 return "这些列不存在：" + str(text)[:-len(end)]
-        return text
+        return in_users_words(text)
 
     def status_title(self, status) -> str:
-        return f"{STATUS_TITLES.get(status, '出错了')}（{status}）"
+        return f"{ERROR_TITLES.get(status, '出错了')}（{status}）"
 
     def format_label(self, name: str) -> str:
         return FORMAT_LABELS.get(name, name)

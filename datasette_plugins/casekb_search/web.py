@@ -96,7 +96,18 @@ def json_response(body: dict, status: int = 200, headers: dict | None = None) ->
 
 
 NOSNIFF = {"x-content-type-options": "nosniff"}  # every response carries it (middleware.py)
-ERROR_TITLES = {400: "请求有误", 403: "无权查看", 404: "未找到", 503: "暂时无法处理"}
+# The one table of error titles: the plugin's error answers and Datasette's own error pages (front_door).
+ERROR_TITLES = {400: "请求有误", 403: "无权访问", 404: "找不到这个页面", 405: "不支持这种请求方式",
+                500: "服务器出错", 503: "暂时无法处理"}
+# A message's closing English gloss, "… (unknown case ids)": kept in JSON for programs, not shown on a page.
+_ENGLISH_GLOSS = re.compile(r"\s*\((?=[^()]*[A-Za-z]{2})[^()\u3400-\u9fff]*\)\s*$")
+
+
+def in_users_words(message) -> str:
+    """An error message as a page shows it: without the English gloss a message may end with."""
+    text = "" if message is None else str(message)
+    shown = _ENGLISH_GLOSS.sub("", text)
+    return shown or text
 
 
 async def error_response(datasette, request, message: str, status: int, json: bool = False,
@@ -108,5 +119,6 @@ async def error_response(datasette, request, message: str, status: int, json: bo
         return json_response({"error": message}, status=status, headers=headers)
     html = await datasette.render_template(
         [f"{status}.html", "error.html"],
-        {"ok": False, "error": message, "status": status, "title": ERROR_TITLES.get(status)}, request=request)
+        {"ok": False, "error": in_users_words(message), "status": status, "title": ERROR_TITLES.get(status)},
+        request=request)
     return Response.html(html, status=status, headers=headers)
