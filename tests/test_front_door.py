@@ -338,3 +338,14 @@ async def test_errors_have_one_set_of_titles_and_no_english_gloss_on_a_page(site
     assert r.status_code == 404 and "找不到这个页面" in r.text and "没有这些案例编号 nope、nada" in r.text
     assert "unknown case ids" not in r.text and english_in(r.text) == []
     assert "找不到这个页面" in (await site.client.get("/nosuchpage")).text
+
+
+async def test_csv_for_excel_with_labels_has_plain_cells_and_a_label_column(site):
+    r = await site.client.get("/casekb/cases.csv_bom", params={"_labels": "on", "kind": "journal_case"})
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    header, body = rows[0], rows[1:]
+    assert header[header.index("source_id") + 1] == "source_id_label"
+    assert len(body) == 7 and all(len(row) == len(header) for row in body)
+    cells = [dict(zip(header, row)) for row in body]
+    assert {c["source_id"] for c in cells} == {"mca2015-03"} and {c["source_id_label"] for c in cells} == {"社区治理的地方创新"}
+    assert not any("{'value'" in cell or "'label'" in cell for row in body for cell in row)

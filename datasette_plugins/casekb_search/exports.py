@@ -65,8 +65,30 @@ async def cite(datasette, request, base):
                     headers={"content-disposition": f"{disposition}; filename=\"{name}\""})
 
 
-def csv_bom(columns, rows, table, query_name, database):
+def labelled(columns, rows, expanded) -> tuple[list, list]:
+    """With _labels=on a foreign key's cell is {"value": …, "label": …}: as Datasette's own CSV does, the
+    value stays in its column and the label goes in a `<column>_label` column beside it."""
+    expanded = set(expanded or ())
+    if not expanded:
+        return list(columns), [list(row) for row in rows]
+    header = [name for column in columns for name in ((column, f"{column}_label") if column in expanded else (column,))]
+    out = []
+    for row in rows:
+        cells = []
+        for column, cell in zip(columns, row):
+            if column not in expanded:
+                cells.append(cell)
+            elif isinstance(cell, dict):
+                cells += [cell.get("value"), cell.get("label")]
+            else:
+                cells += [cell, None]
+        out.append(cells)
+    return header, out
+
+
+def csv_bom(columns, rows, table, query_name, database, data):
     """The page's rows as CSV for Excel: UTF-8 with BOM, CRLF line ends, the file named after the table."""
+    columns, rows = labelled(columns, rows, (data or {}).get("expanded_columns"))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
