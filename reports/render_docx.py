@@ -144,9 +144,7 @@ def _case(doc, case):
         if p["section"] and p["section"] != section:
             section = p["section"]
             doc.add_heading(section, level=2)
-        para = doc.add_paragraph(p["text"] + " ")
-        ref = para.add_run(f"〔{p['id']}〕")
-        ref.font.size, ref.font.color.rgb = Pt(8), GREY
+        doc.add_paragraph(p["text"])
     if case["comment"]:
         doc.add_heading("专家点评", level=2)
         doc.add_paragraph(case["comment"])

@@ -29,7 +29,7 @@ def render_markdown(pack: dict) -> str:
             if p["section"] and p["section"] != section:
                 section = p["section"]
                 out += [f"### {escape(section)}", ""]
-            out += [f"{escape(p['text'])} 〔{p['id']}〕", ""]
+            out += [escape(p["text"]), ""]
         if case["comment"]:
             out += ["### 专家点评", "", escape(case["comment"]), ""]
     if pack.get("title_only_list"):

@@ -131,15 +131,19 @@ async def test_each_example_question_finds_cases_with_text(site, question):
 
 # --- the search page -----------------------------------------------------------------------------
 
-async def test_search_results_put_cases_with_text_first_and_title_only_ones_apart(site):
-    page = (await site.client.get("/-/search", params={"q": "小区里到处是垃圾怎么办"})).text
-    main, _, rest = page.partition('<details class="casekb-title-only"')
-    assert rest, "no group of title-only matches"
-    assert "<summary>书中另有相关标题（正文缺失）" in rest and ' open' not in rest.split(">", 1)[0]
-    items = re.findall(r'<li( class="title-only")?>\s*<div class="title">', page)
-    assert all(not cls for cls in re.findall(r'<li( class="title-only")?>\s*<div class="title">', main))
-    assert all(cls for cls in re.findall(r'<li( class="title-only")?>\s*<div class="title">', rest))
-    assert len(items) >= 2
+async def test_search_results_show_title_only_precedents_inline_at_their_rank(site):
+    """Title-only cases stand in the one list where the search JSON ranks them, marked 正文缺失 (issue 18)."""
+    q = "小区里到处是垃圾怎么办"
+    page = (await site.client.get("/-/search", params={"q": q})).text
+    ranked = [(r["case_id"], r["status"]) for r in
+              (await site.client.get("/-/search.json", params={"q": q})).json()["results"]]
+    assert "casekb-title-only\"" not in page and "<details class=\"casekb-title-only" not in page  # no collapsed box
+    shown = re.findall(r'<li( class="title-only")?>\s*<div class="title">.*?value="([^"]+)".*?</div>', page, re.S)
+    assert [cid for _, cid in shown] == [cid for cid, _ in ranked]  # the JSON's order, one list
+    assert [bool(cls) for cls, _ in shown] == [status == "title_only" for _, status in ranked]
+    items = re.findall(r'<li class="title-only">\s*<div class="title">.*?</div>', page, re.S)
+    assert items and all('<span class="casekb-missing-badge">正文缺失</span>' in item for item in items)
+    main = page.split('<ol class="casekb-results">', 1)[1]
     # each result opens its case with the query kept and, when a passage matched, at that passage
     links = re.findall(r'<div class="title">.*?<a href="([^"]+)">', main, re.S)
     assert links and all("?q=%E5%B0%8F%E5%8C%BA" in unescape(u) for u in links)
@@ -151,11 +155,11 @@ async def test_search_results_put_cases_with_text_first_and_title_only_ones_apar
 async def test_search_states_say_what_to_do(site):
     empty = (await site.client.get("/-/search")).text
     assert "casekb-empty" in empty and all(e in empty for e in EXAMPLES)
-    filters_only = (await site.client.get("/-/search", params={"domain": "生态建设"})).text
-    assert "请在上面的框里输入问题或关键词" in filters_only
-    browse = unescape(re.search(r'<a href="([^"]+)">列出符合这些条件的全部案例</a>', filters_only).group(1))
-    assert browse.startswith("/casekb/cases?domains__arraycontains=") and "kind__in=" in browse
-    assert (await site.client.get(browse)).status_code == 200
+    filters_only = (await site.client.get("/-/search", params={"domain": "生态建设", "limit": 100})).text
+    listed = (await site.client.get("/-/search.json", params={"domain": "生态建设", "limit": 100})).json()["results"]
+    assert "符合筛选条件的有" in filters_only and len(listed) > 1
+    assert all(f'value="{r["case_id"]}"' in filters_only for r in listed)  # filters alone list the cases
+    assert "<summary>筛选（已选 1 项）</summary>" in filters_only and "清除筛选" in filters_only
     nothing = await site.client.get("/-/search", params={"q": "垃圾", "region": "成都市", "status": "title_only"})
     assert nothing.status_code == 200 and "没有找到与“垃圾”相关的案例" in nothing.text
     assert "不加筛选，重新搜索“垃圾”" in nothing.text
@@ -349,3 +353,15 @@ async def test_csv_for_excel_with_labels_has_plain_cells_and_a_label_column(site
     cells = [dict(zip(header, row)) for row in body]
     assert {c["source_id"] for c in cells} == {"mca2015-03"} and {c["source_id_label"] for c in cells} == {"社区治理的地方创新"}
     assert not any("{'value'" in cell or "'label'" in cell for row in body for cell in row)
+
+
+async def test_reading_view_keeps_passage_anchors_but_shows_no_ids_or_raw_scores(site):
+    page = (await site.client.get("/casekb/cases/mca2015-03-2")).text
+    assert 'id="mca2015-03-2-002"' in page  # the anchor a search result or a citation points to
+    assert "mca2015-03-2-002" not in visible_text(page) and "相似度" not in page
+    assert 'data-basket-id="mca2015-03-2"' in page  # 加入待选案例
+    for fmt in ("md", "html"):
+        pack = (await site.client.get("/-/pack", params={"ids": "mca2015-03-2", "format": fmt})).text
+        assert "〔" not in pack and "mca2015-03-2-002" not in visible_text(pack.split("案例编号", 1)[0])
+    title_only = (await site.client.get("/casekb/cases/taicang100-001")).text
+    assert 'id="casekb-pack"' not in title_only  # no course pack of a title alone

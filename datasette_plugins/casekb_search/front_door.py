@@ -13,7 +13,7 @@ coverage of the data in numbers read from the database, the entries); the search
 """
 from urllib.parse import urlencode
 
-from kbcore.limits import MAX_QUERY_CHARS
+from kbcore.limits import MAX_COMPARED, MAX_QUERY_CHARS
 from kbcore.schema import KIND_LABELS, STATUS_LABELS
 
 from . import casebase
@@ -21,7 +21,7 @@ from .access import can_read
 from .exports import CSV_BOM
 from .kept import overview_data
 from .overview import READS as OVERVIEW_READS
-from .web import ERROR_TITLES, cases_url, in_users_words, stylesheet_url
+from .web import ERROR_TITLES, PLUGIN, SCRIPT, cases_url, in_users_words, stylesheet_url
 
 # Questions an official might type, offered as links on the home page and the search page
 # (a test checks that each one finds cases).
@@ -70,6 +70,10 @@ class Chinese:
     def __init__(self, datasette, database: str | None, view_name: str | None, data_url: str | None):
         self._datasette = datasette
         self.stylesheet = stylesheet_url(datasette)
+        self.script = datasette.urls.static_plugins(PLUGIN, SCRIPT)  # the basket and the filters (casekb.js)
+        base = casebase.current(datasette).database
+        self.case_url = datasette.urls.table(base, "cases") + "/" if base else ""
+        self.max_compared = MAX_COMPARED
         self.data_url = data_url
         self.lookups = LOOKUPS
         self.cut = CUT if view_name == "table" else 0  # row pages show everything

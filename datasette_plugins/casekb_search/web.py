@@ -14,6 +14,7 @@ from reports.selection import SelectionError
 
 PLUGIN = "casekb"  # the distribution's name: its metadata key and its /-/static-plugins/ folder
 STYLESHEET = "casekb.css"
+SCRIPT = "casekb.js"  # the basket of cases and the search filters, on every page
 
 
 def config(datasette) -> dict:
