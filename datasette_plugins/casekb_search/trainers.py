@@ -151,6 +151,10 @@ def _case_summary(case: dict) -> dict:
 @route(READS)
 async def compare_page(datasette, request, base):
     data, error, status, params, options = await compared(datasette, request, base, with_options=True)
+    mechanism = params.get("mechanism")
+    if mechanism and options and mechanism not in options["mechanism"]:  # a mistyped or stale link
+        return await error_response(datasette, request, f"没有名为“{mechanism}”的治理机制。"
+                                    "可在“治理机制”页查看全部机制。", 404)
     return Response.html(await datasette.render_template(
         "casekb_compare.html",
         {"data": data, "error": error, "params": params, "options": options, "database": base.database,
