@@ -365,3 +365,16 @@ async def test_reading_view_keeps_passage_anchors_but_shows_no_ids_or_raw_scores
         assert "〔" not in pack and "mca2015-03-2-002" not in visible_text(pack.split("案例编号", 1)[0])
     title_only = (await site.client.get("/casekb/cases/taicang100-001")).text
     assert 'id="casekb-pack"' not in title_only  # no course pack of a title alone
+
+
+async def test_datasette_pages_speak_in_the_users_words(site):
+    db = (await site.client.get("/casekb")).text
+    listed = re.findall(r'<h3><a href="/casekb/([^"]+)">', db.split('id="tables"', 1)[1].split('id="views"', 1)[0])
+    assert listed[:3] == ["cases", "passages", "sources"]
+    assert not {"build_info", "embeddings", "vector_index", "case_tokens"} & set(listed)  # internal tables hidden
+    table = (await site.client.get("/casekb/cases", params={"kind__in": "book_case,journal_case", "_facet": "region"})).text
+    header = re.search(r"<thead>(.*?)</thead>", table, re.S).group(1)
+    assert "案例编号" in header and "正文状态" in header and ">status<" not in header
+    assert "筛选条件：文献类型 属于 书中案例、期刊案例；按案例编号升序排列" in table
+    facets = (await site.client.get("/casekb/cases", params={"_facet_array": "mechanisms"})).text
+    assert "案例用到的治理机制" in facets and "（数组）" not in facets

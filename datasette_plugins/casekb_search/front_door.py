@@ -11,6 +11,7 @@ and which long text columns a table page cuts. The home page adds `home` (exampl
 coverage of the data in numbers read from the database, the entries); the search page adds
 `search_help` (the examples, the query length limit, a link to browse by filters alone).
 """
+import re
 from urllib.parse import urlencode
 
 from kbcore.limits import MAX_COMPARED, MAX_QUERY_CHARS
@@ -31,6 +32,13 @@ EXAMPLES = ("小区里到处是垃圾怎么办", "社区工作负担太重，怎
 LONG_COLUMNS = frozenset({"body", "body_original", "comment", "comment_original", "text_original",
                           "text_seg", "title_seg", "evidence", "residue_removed"})
 CUT = 30
+
+# A column's Chinese label is its metadata.yml description up to the first bracket, colon or arrow
+# ("案例编号（稳定：…）" -> 案例编号); a view whose columns are its table's reads that table's descriptions.
+_LABEL_END = re.compile(r"[（(：:→；;]")
+SAME_COLUMNS = {"real_cases": "cases"}
+# The database page lists what people use first; the rest keep metadata.yml's order.
+FIRST_TABLES = ("cases", "passages", "sources")
 
 # Tables whose `kind` and `status` columns hold the codes of kbcore.schema.
 CODED_TABLES = frozenset({"cases", "real_cases"})
@@ -69,6 +77,7 @@ class Chinese:
 
     def __init__(self, datasette, database: str | None, view_name: str | None, data_url: str | None):
         self._datasette = datasette
+        self._database = database
         self.stylesheet = stylesheet_url(datasette)
         self.script = datasette.urls.static_plugins(PLUGIN, SCRIPT)  # the basket and the filters (casekb.js)
         base = casebase.current(datasette).database
@@ -88,20 +97,41 @@ class Chinese:
     def description(self, database: str, table: str) -> str:
         return self._datasette.metadata("description", database=database, table=table, fallback=False) or ""
 
+    def column_label(self, database: str | None, table: str | None, column: str) -> str:
+        """A column in the users' words: the start of its metadata description, else its name."""
+        if not (database and table):
+            return column
+        columns = self._datasette.metadata("columns", database=database, table=SAME_COLUMNS.get(table, table),
+                                           fallback=False) or {}
+        label = _LABEL_END.split(columns.get(column) or "", 1)[0].strip()
+        return label if label and " / " not in label else column
+
+    def ordered_tables(self, database: str, tables: list) -> list:
+        """The database page's tables: cases, passages and sources first, then metadata.yml's order."""
+        listed = list(self._datasette.metadata("tables", database=database, fallback=False) or {})
+        rank = {name: i for i, name in enumerate(dict.fromkeys([*FIRST_TABLES, *listed]))}
+        return sorted(tables, key=lambda t: (rank.get(t["name"], len(rank)), t["name"]))
+
     def describe(self, table: str | None, filters, search: str | None, sort: str | None, sort_desc: str | None,
                  extra_wheres: int = 0) -> str:
         """What a table page shows, in words: Datasette's human_description_en in Chinese."""
         bits = [f"全文搜索“{search}”"] if search else []
         for column, lookup, value in filters.selections():
-            op = LOOKUPS.get(lookup, lookup)
-            label = self.coded(table, column).get(value)
-            shown = f"“{value}”" + (f"（{label}）" if label else "")
-            bits.append(f"{column} {op}" if lookup in NO_ARGUMENT else f"{column} {op} {shown}")
+            op = {"in": "属于", "notin": "不属于"}.get(lookup) or LOOKUPS.get(lookup, lookup)  # in a sentence
+            name = self.column_label(self._database, table, column)
+            codes = self.coded(table, column)
+            if codes and lookup in ("in", "notin"):  # kind 属于 book_case,journal_case -> 文献类型 属于 书中案例、…
+                shown = "、".join(codes.get(v.strip(), v.strip()) for v in str(value).split(","))
+            else:
+                label = codes.get(value)
+                shown = f"“{value}”" + (f"（{label}）" if label else "")
+            bits.append(f"{name} {op}" if lookup in NO_ARGUMENT else f"{name} {op} {shown}")
         if extra_wheres:
             bits.append(f"另有 {extra_wheres} 个自定义 SQL 条件")
         text = "筛选条件：" + "，".join(bits) if bits else ""
         if sort or sort_desc:
-            text += ("；" if text else "") + f"按 {sort or sort_desc} {'降序' if sort_desc else '升序'}排列"
+            shown = self.column_label(self._database, table, sort or sort_desc)
+            text += ("；" if text else "") + f"按{shown}{'降序' if sort_desc else '升序'}排列"
         return text
 
     def coded(self, table: str | None, column: str) -> dict:
