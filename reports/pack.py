@@ -85,7 +85,7 @@ def case_meta(case: dict) -> list[tuple[str, str]]:
 
 def _figure(figure: dict) -> str:
     change = f"（{figure['change']}）" if figure["change"] else ""
-    return f"“{figure['quote']}”{change}"
+    return f"“{figure['shown']}”{change}"
 
 
 def _source(conn, source_id: str) -> dict:

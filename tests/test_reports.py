@@ -239,3 +239,20 @@ def test_a_pack_too_large_is_refused_from_the_cli_as_from_the_web(built_db, tmp_
     result = CliRunner().invoke(main, ["export", "--domain", "社区治理", "--region", "南京市", "--format", "md",
                                        "--out", str(out), "--db", str(built_db)])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("figure, kept", [
+    ({"quote": "“我们这个队50多人", "quantities": '["50多人"]', "change": None}, False),  # cut out of speech
+    ({"quote": "江苏省太仓市不断改革创新，经历了3个阶段", "quantities": '["3个"]', "change": None}, False),
+    ({"quote": "共有49.35%的居民群众参与了本村(社区)的“双向评估”", "quantities": '["49.35%"]', "change": None}, True),
+    ({"quote": "秭归县合理划分组建2065个村落", "quantities": '["2065个"]', "change": None}, True),
+    ({"quote": "由原先的7项最终确定为2项", "quantities": '["7项", "2项"]', "change": "7项 → 2项"}, True),
+])
+def test_key_figures_are_figures(figure, kept):
+    from reports.cases import is_key_figure
+    assert is_key_figure(figure) is kept
+
+
+def test_a_figure_quoting_a_name_reads_with_single_inner_quotes():
+    from reports.cases import nested_quotes
+    assert f"“{nested_quotes('参与了本村的“双向评估”')}”" == "“参与了本村的‘双向评估’”"
