@@ -192,7 +192,7 @@ def export(query, ids, domain, mechanism, region, limit, fmt, out, title, db):
     tmp = out.with_name(f".{out.name}.writing")
     tmp.write_bytes(data)
     tmp.replace(out)  # a half-written pack never replaces a good one
-    click.echo(f"Wrote {out} ({fmt}, {len(data):,} bytes). {pack['summary']}来源 {len(pack['sources'])} 种。")
+    click.echo(f"Wrote {out} ({fmt}, {len(data):,} bytes). {pack.summary}来源 {len(pack.sources)} 种。")
 
 
 @main.command()

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from typing import Callable, NamedTuple
 
+from .pack import CoursePack
 from .render_docx import render_docx
 from .render_html import render_html
 from .render_md import render_markdown
@@ -15,7 +16,7 @@ class PackFormat(NamedTuple):
     id: str                          # ?format= and --format value, and the file extension
     label: str                       # what a download link says
     content_type: str
-    render: Callable[[dict], bytes]
+    render: Callable[[CoursePack], bytes]
 
 
 FORMATS = {f.id: f for f in (
@@ -36,7 +37,7 @@ def check_format(fmt: str) -> PackFormat:
     return FORMATS[fmt]
 
 
-def render(pack: dict, fmt: str) -> bytes:
+def render(pack: CoursePack, fmt: str) -> bytes:
     return check_format(fmt).render(pack)
 
 
@@ -46,9 +47,9 @@ def render(pack: dict, fmt: str) -> bytes:
 _INVISIBLE = frozenset(("Cc", "Cf", "Cs", "Cn", "Zl", "Zp"))
 
 
-def download_name(pack: dict, fmt: str) -> str:
+def download_name(pack: CoursePack, fmt: str) -> str:
     """课程包标题-2026-11-24.docx, without characters a file system or a header would refuse,
     nor any that change how the name reads."""
-    title = "".join(ch for ch in pack["title"] if unicodedata.category(ch) not in _INVISIBLE)
+    title = "".join(ch for ch in pack.title if unicodedata.category(ch) not in _INVISIBLE)
     stem = re.sub(r'[\\/:*?"<>|]+', "_", title).strip(" ._")[:60] or "casekb"
-    return f"{stem}-{pack['date']}.{fmt}"
+    return f"{stem}-{pack.date}.{fmt}"

@@ -9,6 +9,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from .pack import CoursePack
+
 CJK_FONT = "宋体"
 HEADING_FONT = "黑体"
 WIDE_TABLE = 8  # more case columns than this: the table gets a landscape page
@@ -35,29 +37,29 @@ def xml_text(value):
     return value
 
 
-def render_docx(pack: dict) -> bytes:
+def render_docx(pack: CoursePack) -> bytes:
     pack = xml_text(pack)
     doc = Document()
     _fonts(doc)
     _page_setup(doc, pack)
-    doc.core_properties.title = pack["title"]
-    doc.core_properties.subject = pack["selection"] or "基层治理案例"
+    doc.core_properties.title = pack.title
+    doc.core_properties.subject = pack.selection or "基层治理案例"
     doc.core_properties.keywords = "casekb"
     _cover(doc, pack)
-    for case in pack.get("case_pages", pack["cases"]):
+    for case in pack.case_pages:
         doc.add_page_break()
         _case(doc, case)
-    if pack.get("title_only_list"):
+    if pack.title_only_list:
         doc.add_page_break()
-        doc.add_heading(pack["title_only_heading"], level=1)
-        doc.add_paragraph(pack["title_only_intro"])
-        for c in pack["title_only_list"]:
+        doc.add_heading(pack.title_only_heading, level=1)
+        doc.add_paragraph(pack.title_only_intro)
+        for c in pack.title_only_list:
             p = doc.add_paragraph()
             p.add_run(f"{c['n']}. {c['title']}（{c['place']}）").bold = True
             p.add_run(f"：{c['list_line']}")
     _comparison(doc, pack)
     doc.add_heading("来源文献", level=1)
-    for n, s in enumerate(pack["sources"], 1):  # numbered in text: Word's list numbering runs on across lists
+    for n, s in enumerate(pack.sources, 1):  # numbered in text: Word's list numbering runs on across lists
         doc.add_paragraph(f"{n}. {s['entry']}")
     out = io.BytesIO()
     doc.save(out)
@@ -92,7 +94,7 @@ def _page_setup(doc, pack):
     section.left_margin = section.right_margin = Mm(25)
     section.top_margin = section.bottom_margin = Mm(25)
     header = section.header.paragraphs[0]
-    header.text = pack["title"]
+    header.text = pack.title
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     for run in header.runs:
         run.font.size, run.font.color.rgb = Pt(9), GREY
@@ -121,11 +123,11 @@ def _field(run, instruction: str, placeholder: str):
 
 
 def _cover(doc, pack):
-    doc.add_heading(pack["title"], level=0)
-    doc.add_paragraph(pack["dateline"])
-    doc.add_paragraph(pack["summary"])
+    doc.add_heading(pack.title, level=0)
+    doc.add_paragraph(pack.dateline)
+    doc.add_paragraph(pack.summary)
     doc.add_heading("案例目录", level=1)
-    for c in pack["cases"]:
+    for c in pack.cases:
         doc.add_paragraph(f"{c['n']}. {c['title']}（{c['place']}）")
 
 
@@ -151,7 +153,7 @@ def _case(doc, case):
 
 
 def _comparison(doc, pack):
-    columns = pack["matrix_cases"]
+    columns = pack.matrix_cases
     if len(columns) > WIDE_TABLE:
         section = doc.add_section()
         section.orientation = WD_ORIENT.LANDSCAPE
@@ -159,20 +161,20 @@ def _comparison(doc, pack):
     else:
         doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     doc.add_heading("机制对照表", level=1)
-    if pack["matrix"]:
+    if pack.matrix:
         _matrix_table(doc, pack)
-    doc.add_paragraph(pack["matrix_note"])
+    doc.add_paragraph(pack.matrix_note)
 
 
 def _matrix_table(doc, pack):
-    columns = pack["matrix_cases"]
+    columns = pack.matrix_cases
     table = doc.add_table(rows=1, cols=len(columns) + 1)
     table.style = "Table Grid"
     header = table.rows[0].cells
     header[0].text = "机制"
     for cell, c in zip(header[1:], columns):
         cell.text = f"{c['n']}. {c['place']}"
-    for row in pack["matrix"]:
+    for row in pack.matrix:
         cells = table.add_row().cells
         cells[0].text = row["id"]
         for cell, evidence in zip(cells[1:], row["cells"]):

@@ -70,7 +70,7 @@ async def pack_download(datasette, request, base):
         return await _error(datasette, request, "没有符合条件的案例，未生成课程包 (no cases match)", status=404)
     pack, body = made
     name = download_name(pack, fmt)
-    ascii_name = f"casekb-pack-{pack['date']}.{fmt}"
+    ascii_name = f"casekb-pack-{pack.date}.{fmt}"
     return Response(body, content_type=pack_format.content_type, headers={
         "content-disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"})
 
