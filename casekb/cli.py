@@ -174,17 +174,19 @@ def search(query, db, limit, domain, region, mechanism, kind, status, as_json):
 def export(query, ids, domain, mechanism, region, limit, fmt, out, title, db):
     """Course pack of the chosen cases: cover, texts with citations, comparison table, sources."""
     from index.search import SearchError, connect_readonly, open_searcher
-    from reports.pack import course_pack, describe_selection
+    from reports.pack import course_pack, describe_selection, search_record
     from reports.selection import SelectionError, select_pack_cases
     try:
         searcher = open_searcher(db) if query else None
         with closing(connect_readonly(db)) as conn:
+            reasons = {}
             case_ids = select_pack_cases(conn, ids=ids, query=query, domain=domain, mechanism=mechanism,
-                                         region=region, searcher=searcher, limit=limit)
+                                         region=region, searcher=searcher, limit=limit, reasons=reasons)
             if not case_ids:
                 raise SelectionError("没有符合条件的案例 (no cases match; nothing written)")
             pack = course_pack(conn, case_ids, title=title, selection=describe_selection(
-                ids=ids, query=query, domain=domain, mechanism=mechanism, region=region))
+                ids=ids, query=query, domain=domain, mechanism=mechanism, region=region),
+                search=search_record(query, reasons, domain=domain, mechanism=mechanism, region=region))
     except (SearchError, SelectionError) as e:
         raise click.ClickException(str(e))
     data = FORMATS[fmt].render(pack)

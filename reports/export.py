@@ -10,22 +10,31 @@ from .pack import CoursePack
 from .render_docx import render_docx
 from .render_html import render_html
 from .render_md import render_markdown
+from .render_report import render_report
 
 
 class PackFormat(NamedTuple):
-    id: str                          # ?format= and --format value, and the file extension
+    id: str                          # ?format= and --format value
     label: str                       # what a download link says
     content_type: str
     render: Callable[[CoursePack], bytes]
+    extension: str = ""              # of the file; the id when empty
+    readable: bool = False           # a page the browser opens to read or print (a download link beside)
+
+    @property
+    def suffix(self) -> str:
+        return self.extension or self.id
 
 
 FORMATS = {f.id: f for f in (
     PackFormat("md", "Markdown", "text/markdown; charset=utf-8",
                lambda pack: render_markdown(pack).encode("utf-8")),
     PackFormat("html", "可打印网页 (HTML)", "text/html; charset=utf-8",
-               lambda pack: render_html(pack).encode("utf-8")),
+               lambda pack: render_html(pack).encode("utf-8"), readable=True),
     PackFormat("docx", "Word (DOCX)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                render_docx),
+    PackFormat("report", "检索报告 (HTML)", "text/html; charset=utf-8",
+               lambda pack: render_report(pack).encode("utf-8"), extension="html", readable=True),
 )}
 DEFAULT_FORMAT = "docx"
 
@@ -52,4 +61,4 @@ def download_name(pack: CoursePack, fmt: str) -> str:
     nor any that change how the name reads."""
     title = "".join(ch for ch in pack.title if unicodedata.category(ch) not in _INVISIBLE)
     stem = re.sub(r'[\\/:*?"<>|]+', "_", title).strip(" ._")[:60] or "casekb"
-    return f"{stem}-{pack.date}.{fmt}"
+    return f"{stem}-{pack.date}.{check_format(fmt).suffix}"

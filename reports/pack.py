@@ -134,6 +134,15 @@ def _source(conn, source_id: str) -> dict:
     return source
 
 
+FILTER_LABELS = {"domain": "领域", "mechanism": "机制", "region": "地区", "kind": "类型", "status": "正文"}
+
+
+def filters_in_words(**filters) -> dict[str, str]:
+    """{label: value} of the filters given, coded values in words: {"领域": "社区治理", "正文": "有正文"}."""
+    shown = {"kind": kind_label, "status": lambda s: STATUS_LABELS.get(s, s)}
+    return {label: shown.get(key, str)(filters[key]) for key, label in FILTER_LABELS.items() if filters.get(key)}
+
+
 def describe_selection(ids=None, query=None, domain=None, mechanism=None, region=None, kind=None,
                        status=None) -> str:
     """The selection in words for the cover: 检索“社区减负”，领域：社区治理."""
@@ -142,8 +151,14 @@ def describe_selection(ids=None, query=None, domain=None, mechanism=None, region
         parts.append(f"检索“{query}”")
     if ids:
         parts.append("指定案例")
-    for label, value in (("领域", domain), ("机制", mechanism), ("地区", region), ("类型", kind),
-                         ("正文", STATUS_LABELS.get(status, status))):
-        if value:
-            parts.append(f"{label}：{value}")
+    words = filters_in_words(domain=domain, mechanism=mechanism, region=region, kind=kind, status=status)
+    parts += [f"{label}：{value}" for label, value in words.items()]
     return "，".join(parts)
+
+
+def search_record(query=None, reasons: dict | None = None, now: datetime.datetime | None = None,
+                  **filters) -> SearchRecord:
+    """The search behind a pack, as the search report states it; `now` defaults to this moment (local time)."""
+    now = now or datetime.datetime.now(datetime.timezone.utc).astimezone()
+    return SearchRecord(query=query or "", filters=filters_in_words(**filters),
+                        run_at=now.isoformat(timespec="seconds"), reasons=dict(reasons or {}))

@@ -1,5 +1,6 @@
 """/-/compare, /-/compare.json and /-/pack through Datasette's test client, and the links
 that lead trainers to them from the search and mechanism pages."""
+import html
 import io
 import re
 from urllib.parse import unquote
@@ -74,7 +75,8 @@ async def test_pack_download(ds, fmt, content_type):
     r = await ds.client.get("/-/pack", params={"ids": TRIO, "format": fmt, "title": "社区减负：三地比较"})
     assert r.status_code == 200 and r.headers["content-type"].startswith(content_type)
     disposition = r.headers["content-disposition"]
-    assert disposition.startswith("attachment;") and 'filename="casekb-pack-' in disposition
+    # the printable page opens in the browser (a download link beside it); the files are saved
+    assert disposition.startswith("inline;" if fmt == "html" else "attachment;") and 'filename="casekb-pack-' in disposition
     assert unquote(disposition.split("filename*=UTF-8''")[1]).startswith("社区减负：三地比较-")
     text = ("\n".join(p.text for p in docx.Document(io.BytesIO(r.content)).paragraphs)
             if fmt == "docx" else r.content.decode("utf-8"))
@@ -139,3 +141,22 @@ async def test_an_unknown_mechanism_is_a_not_found_page_and_nothing_chosen_offer
     assert r.status_code == 404 and "没有名为“&lt;b&gt;火星&lt;/b&gt;”的治理机制" in r.text and "<b>火星" not in r.text
     empty = await ds.client.get("/-/compare")
     assert empty.status_code == 200 and 'id="casekb-picker"' in empty.text and "待选案例" in empty.text
+
+
+async def test_search_report_states_question_filters_time_count_and_why_each_case_matched(ds):
+    params = {"q": "社区减负", "domain": "社区治理", "format": "report"}
+    r = await ds.client.get("/-/pack", params=params)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert r.headers["content-disposition"].startswith("inline") and ".html" in r.headers["content-disposition"]
+    found = (await ds.client.get("/-/search.json", params={"q": "社区减负", "domain": "社区治理"})).json()["results"]
+    page = html.unescape(r.text)
+    assert "<h1>检索报告</h1>" in r.text and "“社区减负”" in page and "领域：社区治理" in page
+    assert re.search(r"<dt>检索时间</dt><dd>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d</dd>", r.text)
+    assert re.search(rf"<dt>检索结果</dt><dd>共 {len(found)} (个案例|篇)", page)
+    items = re.findall(r"<li value=\"\d+\"><strong>(.*?)</strong>.*?匹配原因：(.*?)</span>.*?参考文献：(.*?)</span>",
+                       page, re.S)
+    assert [t for t, _, _ in items] == [f["title"] for f in found]
+    assert [w for _, w, _ in items] == [f["why"] for f in found] and all(w for _, w, _ in items)
+    assert all(title in ref for title, _, ref in items if "mca2015" in ref)  # each reference names its case
+    saved = await ds.client.get("/-/pack", params={**params, "download": "1"})
+    assert saved.headers["content-disposition"].startswith("attachment")
