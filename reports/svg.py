@@ -100,7 +100,8 @@ def bar_chart(rows, title, *, series=("案例数",), total_format="{}", bar_widt
             if w <= 0:
                 continue
             seg = (f'<rect x="{x + 1:.1f}" y="{y}" width="{w:.1f}" height="{BAR}" fill="{fill}"'
-                   f' stroke="{stroke}" stroke-dasharray="{dash}"><title>{_esc(label)}：{_esc(series[i])} {v}</title></rect>')
+                   f' stroke="{stroke}" stroke-dasharray="{dash}">'
+                   f'<title>{_esc(label)}：{_esc(series[i])} {v}</title></rect>')
             if len(series) > 1 and w >= text_width(v) + 8:
                 seg += _text(x + 1 + w / 2, y + BAR / 2, v, anchor="middle", fill=ink)
             row.append(_linked(seg, segment_links[i] if segment_links and i < len(segment_links) else None))

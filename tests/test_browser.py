@@ -158,8 +158,8 @@ def _check_phone_layout(pg):
         assert a["x"] >= 0 and a["x"] + a["width"] <= width, f"filter {i} leaves the screen: {a}"
         for b in filters[i + 1:]:
             assert not _overlap(a, b), f"filters overlap: {a} {b}"
-    targets = pg.locator('ul.casekb-nav a, .casekb-query input, .casekb-filters select, details.casekb-filter-box summary, '
-                         '.casekb-results label.pick, .casekb-select input[type=submit], .casekb-results .open a')
+    targets = pg.locator('ul.casekb-nav a, .casekb-query input, .casekb-filters select, '
+                         'details.casekb-filter-box summary, .casekb-results label.pick, .casekb-select input[type=submit], .casekb-results .open a')
     for box in _boxes(targets):
         if box and box["width"]:  # hidden ones (in a closed group) have no size
             assert box["height"] >= TAP, f"tap target {box} lower than {TAP}px"

@@ -373,7 +373,8 @@ async def test_datasette_pages_speak_in_the_users_words(site):
     listed = re.findall(r'<h3><a href="/casekb/([^"]+)">', db.split('id="tables"', 1)[1].split('id="views"', 1)[0])
     assert listed[:3] == ["cases", "passages", "sources"]
     assert not {"build_info", "embeddings", "vector_index", "case_tokens"} & set(listed)  # internal tables hidden
-    table = (await site.client.get("/casekb/cases", params={"kind__in": "book_case,journal_case", "_facet": "region"})).text
+    table = (await site.client.get("/casekb/cases", params={"kind__in": "book_case,journal_case",
+                                                           "_facet": "region"})).text
     header = re.search(r"<thead>(.*?)</thead>", table, re.S).group(1)
     assert "案例编号" in header and "正文状态" in header and ">status<" not in header
     assert "筛选条件：文献类型 属于 书中案例、期刊案例；按案例编号升序排列" in table

@@ -141,7 +141,8 @@ def test_bars_and_cells_link_only_where_there_is_something_to_open():
 async def _listed(ds, href: str) -> set[str]:
     """The case ids the search page's listing at href shows (read through its JSON twin)."""
     assert href.startswith("/-/search?")
-    return {r["case_id"] for r in (await ds.client.get(href.replace("/-/search?", "/-/search.json?"))).json()["results"]}
+    answer = (await ds.client.get(href.replace("/-/search?", "/-/search.json?"))).json()
+    return {r["case_id"] for r in answer["results"]}
 
 
 async def test_chart_links_open_exactly_the_counted_cases(ds, conn):

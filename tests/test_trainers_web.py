@@ -76,7 +76,8 @@ async def test_pack_download(ds, fmt, content_type):
     assert r.status_code == 200 and r.headers["content-type"].startswith(content_type)
     disposition = r.headers["content-disposition"]
     # the printable page opens in the browser (a download link beside it); the files are saved
-    assert disposition.startswith("inline;" if fmt == "html" else "attachment;") and 'filename="casekb-pack-' in disposition
+    assert disposition.startswith("inline;" if fmt == "html" else "attachment;")
+    assert 'filename="casekb-pack-' in disposition
     assert unquote(disposition.split("filename*=UTF-8''")[1]).startswith("社区减负：三地比较-")
     text = ("\n".join(p.text for p in docx.Document(io.BytesIO(r.content)).paragraphs)
             if fmt == "docx" else r.content.decode("utf-8"))

@@ -62,7 +62,8 @@ def compare_url(datasette, **params) -> str:
 def pack_links(datasette, **params) -> list[dict]:
     """The course-pack downloads of a selection, one per format: (ids='a,b') or (q=..., domain=...)."""
     query = {k: v for k, v in params.items() if v}
-    return [{"format": f.id, "label": f.label, "params": query, "readable": f.readable,  # params: the selection, for a form with a title
+    # params: the selection, for a form with a title; readable: a page that opens in the browser
+    return [{"format": f.id, "label": f.label, "params": query, "readable": f.readable,
              "url": datasette.urls.path("/-/pack") + "?" + urlencode({**query, "format": f.id})} for f in FORMATS.values()]
 
 
