@@ -1,4 +1,5 @@
 """Course pack as a Word document (python-docx), for trainers who edit before handing out."""
+import dataclasses
 import io
 import re
 
@@ -25,11 +26,14 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 def xml_text(value):
     """The value with every character XML 1.0 cannot hold removed, in strings nested in dicts,
-    lists and tuples too: every text python-docx receives passes through here."""
+    lists, tuples and dataclasses too: every text python-docx receives passes through here."""
     if isinstance(value, str):
         return _NOT_XML.sub("", value)
     if isinstance(value, dict):
         return {k: xml_text(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # the pack record and its parts
+        return dataclasses.replace(value, **{f.name: xml_text(getattr(value, f.name))
+                                             for f in dataclasses.fields(value)})
     if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple
         return type(value)(*(xml_text(v) for v in value))
     if isinstance(value, (list, tuple)):
