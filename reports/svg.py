@@ -57,17 +57,20 @@ def wrap(text, width: float, size=SIZE) -> list[str]:
     return lines + [line] if line or not lines else lines
 
 
-def bar_chart(rows, title, *, series=("案例数",), total_format="{}", bar_width=BAR_WIDTH, links=None) -> str:
+def bar_chart(rows, title, *, series=("案例数",), total_format="{}", bar_width=BAR_WIDTH, links=None,
+              label_links=None) -> str:
     """Horizontal bars, one per (label, values) row, values stacked in the order of `series`; each
     row's label stands above its bar (wrapped, never cut), so the chart stays narrow enough for a phone.
 
     All rows share one scale, so a short bar really is a small number; each bar ends with its total
     (written with total_format), and a segment carries its own count when the count fits inside.
     `links[i]`, if given, is what row i opens: one address for the whole bar, or one per segment
-    (in the order of `series`; None where a segment opens nothing).
+    (in the order of `series`; None where a segment opens nothing). `label_links[i]`, if given, is what
+    row i's label opens (all of the bar's cases: a segment of one case is too thin to tap).
     """
     rows = [(label, [v or 0 for v in values]) for label, values in rows]
     links = links or [None] * len(rows)
+    label_links = label_links or [None] * len(rows)
     totals = [total_format.format(sum(values)) for _, values in rows]
     total_w = max((text_width(t) for t in totals), default=0) + 10
     width = bar_width + total_w + 2
@@ -88,11 +91,11 @@ def bar_chart(rows, title, *, series=("案例数",), total_format="{}", bar_widt
     largest = max((sum(values) for _, values in rows), default=0)
     scale = bar_width / largest if largest else 0
     parts, y = legend, top
-    for (label, values), lines, total, href in zip(rows, labels, totals, links):
+    for (label, values), lines, total, href, label_href in zip(rows, labels, totals, links, label_links):
         detail = "，".join(f"{name} {v}" for name, v in zip(series, values))
         segment_links = href if isinstance(href, (list, tuple)) else None
         row = [f"<g><title>{_esc(label)}：{_esc(detail)}</title>"]
-        row += [_text(0, y + LINE * (k + 0.5), line) for k, line in enumerate(lines)]
+        row.append(_linked("".join(_text(0, y + LINE * (k + 0.5), line) for k, line in enumerate(lines)), label_href))
         y += LINE * len(lines) + 2
         x = 0.0
         for i, (v, (fill, stroke, dash, ink)) in enumerate(zip(values, SERIES_STYLES)):

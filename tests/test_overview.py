@@ -152,7 +152,10 @@ async def test_chart_links_open_exactly_the_counted_cases(ds, conn):
             for svg in re.findall(r'<svg xmlns="http://www.w3.org/2000/svg" class="casekb-chart".*?</svg>',
                                   await _page(ds), re.S)}
     segments = {a.find(f"{{{SVG_NS}}}rect/{{{SVG_NS}}}title").text: a.get("href")
-                for chart in ("各地区的案例数", "各领域的案例数") for a in svgs[chart].iter(f"{{{SVG_NS}}}a")}
+                for chart in ("各地区的案例数", "各领域的案例数") for a in svgs[chart].iter(f"{{{SVG_NS}}}a")
+                if a.find(f"{{{SVG_NS}}}rect") is not None}
+    labels = {"".join(t.text for t in a.iter(f"{{{SVG_NS}}}text")): a.get("href")
+              for a in svgs["各地区的案例数"].iter(f"{{{SVG_NS}}}a") if a.find(f"{{{SVG_NS}}}rect") is None}
     cells = {a.find(f"{{{SVG_NS}}}rect/{{{SVG_NS}}}title").text: a.get("href")
              for a in svgs["各领域、各地区的案例数"].iter(f"{{{SVG_NS}}}a")}
 
@@ -165,7 +168,8 @@ async def test_chart_links_open_exactly_the_counted_cases(ds, conn):
                                           "(select case_id from case_domains where domain = '社区治理')"),
         cells["社区治理 × 南京市：1"]: ids("select id from real_cases where region = '南京市' and id in "
                                         "(select case_id from case_domains where domain = '社区治理')")}
-    assert [len(v) for v in expected.values()] == [3, 66, 4, 1]
+    expected[labels["太仓市"]] = ids("select id from real_cases where region = '太仓市'")  # a label: the whole bar
+    assert [len(v) for v in expected.values()] == [3, 66, 4, 1, 69]
     for href, cases in expected.items():
         assert await _listed(ds, href) == cases, href
 
