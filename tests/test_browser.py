@@ -407,3 +407,18 @@ def test_the_basket_survives_a_new_search_and_compares_what_it_holds(phone, serv
     cite = phone.locator("#casekb-basket a", has_text="引用").get_attribute("href")
     text = phone.request.get(server + cite).text()
     assert len(text.splitlines()) == 3 and all(title in text for title in TRIO.values())
+
+
+def test_casekb_boxes_stay_open_when_the_page_is_tapped(phone, server):
+    """Datasette's click-outside script closes its own menus only (templates_zh/_close_open_menus.html)."""
+    phone.goto(server + f"/-/search?q={QUERY}")
+    box = phone.locator("details.casekb-filter-box")
+    box.locator("summary").click()
+    assert box.get_attribute("open") is not None
+    phone.locator("h1").click()
+    assert box.get_attribute("open") is not None
+    phone.goto(server + "/casekb/cases")
+    columns = phone.locator("details.casekb-columns")
+    columns.locator("summary").click()
+    phone.locator("h1").click()
+    assert columns.get_attribute("open") is not None
