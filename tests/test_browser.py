@@ -352,11 +352,23 @@ def phone(browser, server):
     context.close()
 
 
+# casekb's controls on a phone: at least TAP px high (links inside running text are not counted)
+CONTROLS = ("ul.casekb-nav a, .casekb-pack-form button, .casekb-pack-form select, .casekb-reference button, "
+            ".casekb-results label.pick, .casekb-cite a, .casekb-reference .actions a, .casekb-results .open a, "
+            ".casekb-pack a, .casekb-similar li a, details.casekb-filter-box summary, .casekb-keep button, "
+            ".casekb-card .tag, .casekb-examples a, .casekb-compare select, .casekb-compare input, "
+            ".casekb-overview nav.toc a, .casekb-overview summary, .casekb-basket button, .casekb-basket a")
+
+
 def test_no_page_is_wider_than_a_phone_and_every_chart_fits(phone, server, tmp_path):
     width = VIEWPORTS["phone"]["width"]
     for i, path in enumerate(PHONE_PAGES):
         phone.goto(server + path)
         assert phone.evaluate("document.documentElement.scrollWidth") <= width, f"{path} is wider than the phone"
+        small = phone.evaluate("""(sel) => [...document.querySelectorAll(sel)]
+            .map(e => [e.textContent.trim().slice(0, 12), e.getBoundingClientRect().height])
+            .filter(([, h]) => h > 0 && h < %d)""" % TAP, CONTROLS)
+        assert not small, f"tap targets lower than {TAP}px on {path}: {small}"
         for box in _boxes(phone.locator("svg.casekb-chart")):
             assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"a chart on {path} leaves the screen: {box}"
         _screenshot(phone, tmp_path / f"phone-{i:02d}.png")
