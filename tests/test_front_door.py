@@ -380,3 +380,10 @@ async def test_datasette_pages_speak_in_the_users_words(site):
     assert "筛选条件：文献类型 属于 书中案例、期刊案例；按案例编号升序排列" in table
     facets = (await site.client.get("/casekb/cases", params={"_facet_array": "mechanisms"})).text
     assert "案例用到的治理机制" in facets and "（数组）" not in facets
+
+
+async def test_canned_queries_label_their_columns_and_coded_values(site):
+    page = (await site.client.get("/casekb/cases_of_chapter", params={"chapter_no": "1"})).text
+    header = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)
+    assert "正文状态" in header and "案例编号" in header
+    assert f'{STATUS_LABELS["title_only"]} <small class="casekb-code">title_only</small>' in page
