@@ -176,17 +176,19 @@ def export(query, ids, domain, mechanism, region, limit, fmt, out, title, db):
     """Course pack of the chosen cases: cover, texts with citations, comparison table, sources."""
     from index.connection import connect_readonly
     from index.search import SearchError, open_searcher
-    from reports.pack import course_pack, describe_selection
+    from reports.pack import course_pack, describe_selection, search_record
     from reports.selection import SelectionError, select_pack_cases
     try:
         searcher = open_searcher(db) if query else None
         with closing(connect_readonly(db)) as conn:
+            reasons = {}
             case_ids = select_pack_cases(conn, ids=ids, query=query, domain=domain, mechanism=mechanism,
-                                         region=region, searcher=searcher, limit=limit)
+                                         region=region, searcher=searcher, limit=limit, reasons=reasons)
             if not case_ids:
                 raise SelectionError("没有符合条件的案例 (no cases match; nothing written)")
             pack = course_pack(conn, case_ids, title=title, selection=describe_selection(
-                ids=ids, query=query, domain=domain, mechanism=mechanism, region=region))
+                ids=ids, query=query, domain=domain, mechanism=mechanism, region=region),
+                search=search_record(query, reasons, domain=domain, mechanism=mechanism, region=region))
     except (SearchError, SelectionError) as e:
         raise click.ClickException(str(e))
     data = FORMATS[fmt].render(pack)
@@ -194,7 +196,7 @@ def export(query, ids, domain, mechanism, region, limit, fmt, out, title, db):
     tmp = out.with_name(f".{out.name}.writing")
     tmp.write_bytes(data)
     tmp.replace(out)  # a half-written pack never replaces a good one
-    click.echo(f"Wrote {out} ({fmt}, {len(data):,} bytes). {pack['summary']}来源 {len(pack['sources'])} 种。")
+    click.echo(f"Wrote {out} ({fmt}, {len(data):,} bytes). {pack.summary}来源 {len(pack.sources)} 种。")
 
 
 @main.command()

@@ -4,6 +4,7 @@ One reading shared by the case page, the comparison and the course packs, so a c
 shows the same tags, evidence and figures wherever it appears.
 """
 import json
+import re
 import sqlite3
 
 from kbcore.schema import LOST_CHARACTER, kind_label
@@ -37,12 +38,35 @@ def read_case(conn: sqlite3.Connection, case_id: str, figures: int = 3) -> dict 
             "where case_id = ? order by score desc, mechanism", [case_id])]
     case["passages"] = [dict(zip(("id", "field", "section", "text"), r)) for r in conn.execute(
         "select id, field, section, text from passages where case_id = ? order by seq", [case_id])]
-    # The best `figures` quotes, in reading order; a quote with a lost character (□) is never promoted.
-    case["figures"] = [dict(zip(("id", "passage_id", "quote", "change", "quantities"), r)) for r in conn.execute(
-        "select id, passage_id, quote, change, quantities from ("
-        "  select * from case_figures where case_id = ? and instr(quote, ?) = 0 order by rank limit ?) "
-        "order by passage_id, start", [case_id, LOST_CHARACTER, figures])]
+    # The best `figures` quotes that read as figures, in reading order; a quote with a lost character (□)
+    # is never promoted.
+    found = [dict(zip(("id", "passage_id", "quote", "change", "quantities", "start"), r)) for r in conn.execute(
+        "select id, passage_id, quote, change, quantities, start from case_figures "
+        "where case_id = ? and instr(quote, ?) = 0 order by rank", [case_id, LOST_CHARACTER])]
+    best = [f for f in found if is_key_figure(f)][:figures]
+    case["figures"] = [{**f, "shown": nested_quotes(f["quote"])}  # quote stays verbatim: text[start:end]
+                       for f in sorted(best, key=lambda f: (f["passage_id"], f["start"]))]
     return case
+
+
+# Counts this small of these units name a structure (经历了3个阶段, 两份清单), not a result.
+_SMALL_COUNT = re.compile(r"^[1-9](?:个|种|类|位|名|条|次)$")
+
+
+def is_key_figure(figure: dict) -> bool:
+    """A clause that stands as a figure: its quotation marks pair up (a clause cut out of someone's words,
+    “我们这个队50多人, is not), and it states a change or a quantity beyond a small count."""
+    quote = figure["quote"]
+    if quote.count("“") != quote.count("”") or quote.count("‘") != quote.count("’"):
+        return False
+    amounts = json.loads(figure.get("quantities") or "[]")
+    return bool(figure.get("change")) or any(not _SMALL_COUNT.match(a) for a in amounts)
+
+
+def nested_quotes(quote: str) -> str:
+    """The quote as it reads inside “…”: its own double quotation marks become single ones (‘双向评估’),
+    so a page never shows ““双向评估””."""
+    return quote.translate(str.maketrans({"“": "‘", "”": "’"}))
 
 
 def domain_evidence(domain: str, source: str, evidence: str) -> dict:

@@ -172,25 +172,48 @@ def case_reference(conn: sqlite3.Connection, case: dict, accessed: str | None = 
         ref.pages = str(case["page"]) if case.get("page") else ""
     elif ref.type == "EB" and case.get("title") and case["title"] not in ref.title:
         ref.title = case["title"]
+    elif ref.type in ("J", "N") and case.get("title") and case["title"] not in ref.title:
+        ref.container_authors, ref.container_title = ref.authors, ref.title  # the case, then //the feature
+        ref.authors = [case["author"]] if case.get("author") else []
+        ref.title = case["title"]
     return ref
 
 
+def unique_references(refs: list[Reference], render) -> list[str]:
+    """The rendered references, one per case, a reference already given not repeated."""
+    return list(dict.fromkeys(render(ref) for ref in refs))
+
+
 # --- BibTeX and RIS ------------------------------------------------------------------------------
+# A field is one line of its record whatever a title holds (a Word file's properties, a file name): line and
+# paragraph separators become spaces, so no value can end a record and start another.
+_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+# BibTeX counts braces whether or not a backslash precedes them: braces and backslashes are written as
+# LaTeX commands, so every value's braces balance and the text reads the same.
+_BIB_SPECIAL = {"{": r"\textbraceleft{}", "}": r"\textbraceright{}", "\\": r"\textbackslash{}"}
+
+
+def one_line(text) -> str:
+    return _LINE_BREAKS.sub(" ", str(text)).strip()
+
 
 def _bib_value(text: str) -> str:
-    return "{" + re.sub(r"([{}\\])", r"\\\1", str(text)) + "}"
+    return "{" + re.sub(r"[{}\\]", lambda m: _BIB_SPECIAL[m.group()], one_line(text)) + "}"
 
 
 def bibtex(ref: Reference) -> str:
     entry = {"M": "incollection" if ref.container_title else "book", "J": "article", "N": "article"}.get(
         ref.type, "misc")
+    within = "、".join(filter(None, [names(ref.container_authors), ref.container_title]))
+    part_of_serial = entry == "article" and ref.container_title  # a case of a journal feature: say which
     fields = [("author", " and ".join(ref.authors)), ("title", ref.title),
-              ("booktitle", ref.container_title), ("editor", " and ".join(ref.container_authors)),
+              ("booktitle", "" if part_of_serial else ref.container_title),
+              ("editor", "" if part_of_serial else " and ".join(ref.container_authors)),
               ("journal", ref.serial), ("year", ref.year or _year(ref.date)), ("volume", ref.volume),
               ("number", ref.issue), ("pages", ref.pages.replace("-", "--")), ("publisher", ref.publisher),
               ("address", ref.place), ("date", ref.date), ("url", ref.url),
               ("urldate", ref.accessed if (ref.online or ref.type == "EB") else ""),
-              ("note", ref.note), ("langid", "chinese")]
+              ("note", ref.note or (f"载于：{within}" if part_of_serial else "")), ("langid", "chinese")]
     if entry == "misc" and ref.publisher and not ref.authors:
         fields.append(("howpublished", ref.publisher))
     body = ",\n".join(f"  {name} = {_bib_value(value)}" for name, value in fields if value)
@@ -205,13 +228,14 @@ def ris(ref: Reference) -> str:
     lines = [("TY", kind)]
     lines += [("AU", a) for a in ref.authors]
     lines += [("TI", ref.title)]
-    if ref.container_title:
-        lines += [("T2", ref.container_title)] + [("A2", a) for a in ref.container_authors]
-    if ref.serial:
+    if ref.serial:  # a journal's or newspaper's name; the feature a case appears in is its tertiary title
         lines += [("T2", ref.serial)]
+        lines += [("T3", ref.container_title)] + [("A3", a) for a in ref.container_authors]
+    elif ref.container_title:
+        lines += [("T2", ref.container_title)] + [("A2", a) for a in ref.container_authors]
     first, _, last = ref.pages.partition("-")
     lines += [("PY", ref.year or _year(ref.date)), ("DA", ref.date), ("VL", ref.volume), ("IS", ref.issue),
               ("SP", first), ("EP", last), ("PB", ref.publisher), ("CY", ref.place), ("UR", ref.url),
               ("Y2", ref.accessed if (ref.online or ref.type == "EB") else ""), ("N1", ref.note),
               ("LA", "zh"), ("ID", ref.key)]
-    return "".join(f"{tag}  - {value}\r\n" for tag, value in lines if value) + "ER  - \r\n"
+    return "".join(f"{tag}  - {one_line(value)}\r\n" for tag, value in lines if one_line(value)) + "ER  - \r\n"

@@ -2,8 +2,8 @@
 
 Only real cases count (the real_cases view): prefaces, overviews and editors' notes are documents, not cases.
 Bars are split into 有正文 / 仅有标题 everywhere, so the book's 66 title-only cases are never
-mistaken for cases one can read. Bars, heat-map cells and table cells link to the cases they count, through
-an `href(filters)` the web layer gives.
+mistaken for cases one can read. Each bar segment, heat-map cell and table cell links to the cases it counts
+(a segment adds its status to the bar's filters), through an `href(filters)` the web layer gives.
 
 A national library has thousands of sources and hundreds of regions: the charts show the first
 SHOWN_SOURCES sources (incomplete ones first) and the SHOWN_REGIONS regions with most cases, the rest
@@ -134,6 +134,11 @@ def _shown_sources(coverage: list[dict]) -> tuple[list[dict], list[dict]]:
     return ordered[:SHOWN_SOURCES], ordered[SHOWN_SOURCES:]
 
 
+def _segment_links(href, filters: dict) -> list:
+    """What each segment of a bar opens: the cases with text, then the title-only ones, of that bar."""
+    return [href({**filters, "status": status}) for status in STATUS_LABELS]
+
+
 def _matrix_table(matrix: dict, row_key: str, row_title: str, href) -> dict:
     """The heat map as a table: one link per non-zero cell, and each row's total."""
     rows = []
@@ -171,7 +176,8 @@ def overview_charts(data: dict, href=lambda filters: None) -> list[dict]:
                                    for r in by_region if r["title_only"]) + (
         "等" if any(r["title_only"] for r in other_regions) else "")
     coverage_rows = [(c["title"], (c["full_text"], c["title_only"], c["missing"])) for c in coverage]
-    coverage_links = [href({"source_id": c["source_id"]}) for c in coverage]
+    coverage_links = [_segment_links(href, {"source_id": c["source_id"]}) + [None] for c in coverage]
+    coverage_label_links = [href({"source_id": c["source_id"]}) for c in coverage]
     coverage_table = [[{"text": c["title"], "href": href({"source_id": c["source_id"]})}, c["expected"],
                        c["full_text"], c["title_only"], c["missing"]] for c in coverage]
     if other_sources:
@@ -179,9 +185,11 @@ def overview_charts(data: dict, href=lambda filters: None) -> list[dict]:
         label = _others(len(other_sources), "份来源")
         coverage_rows.append((label, tuple(summed[1:])))
         coverage_links.append(None)
+        coverage_label_links.append(None)
         coverage_table.append([label, *summed])
     region_rows = [(r["region"], (r["full_text"], r["title_only"])) for r in by_region]
-    region_links = [href({"region": r["region"]}) for r in by_region]
+    region_links = [_segment_links(href, {"region": r["region"]}) for r in by_region]
+    region_label_links = [href({"region": r["region"]}) for r in by_region]
     region_table = [[{"text": r["region"], "href": href({"region": r["region"]})}, r["province"] or "",
                      r["full_text"], r["title_only"], r["cases"]] for r in by_region]
     if other_regions:
@@ -189,6 +197,7 @@ def overview_charts(data: dict, href=lambda filters: None) -> list[dict]:
         label = _others(len(other_regions), "个地区")
         region_rows.append((label, tuple(summed[:2])))
         region_links.append(None)
+        region_label_links.append(None)
         region_table.append([label, "", *summed])
     domain_region, mechanism_region = _shown_regions(data["domain_region"]), _shown_regions(data["mechanism_region"])
     return [{
@@ -196,7 +205,7 @@ def overview_charts(data: dict, href=lambda filters: None) -> list[dict]:
         "caption": f"每份来源应有的案例中，多少有正文、多少只有标题、多少缺失（共应有{totals['expected']}例）"
                    + (f"：{gaps}。" if gaps else "。"),
         "svg": bar_chart(coverage_rows, "各来源的收录情况", series=COVERAGE_SERIES, total_format="应有 {} 例",
-                         links=coverage_links),
+                         links=coverage_links, label_links=coverage_label_links),
         "table": {"columns": ["来源", "应有", "有正文", "仅有标题", "缺失"],
                   "rows": coverage_table
                   + [["合计", totals["expected"], totals["full_text"], totals["title_only"], totals["missing"]]]},
@@ -205,7 +214,9 @@ def overview_charts(data: dict, href=lambda filters: None) -> list[dict]:
         "caption": "每个领域有多少案例（一个案例可属多个领域，故各领域相加多于案例总数）；"
                    "只有标题的书中案例，其领域取自书中章节。",
         "svg": bar_chart([(d["domain"], (d["full_text"], d["title_only"])) for d in by_domain],
-                         "各领域的案例数", series=STATUS_SERIES, links=[href({"domain": d["domain"]}) for d in by_domain]),
+                         "各领域的案例数", series=STATUS_SERIES,
+                         links=[_segment_links(href, {"domain": d["domain"]}) for d in by_domain],
+                         label_links=[href({"domain": d["domain"]}) for d in by_domain]),
         "table": {"columns": ["领域", "有正文", "仅有标题", "合计"],
                   "rows": [[{"text": d["domain"], "href": href({"domain": d["domain"]})}, d["full_text"], d["title_only"], d["cases"]]
                            for d in by_domain]},
@@ -213,7 +224,8 @@ def overview_charts(data: dict, href=lambda filters: None) -> list[dict]:
         "id": "regions", "title": "各地区的案例数",
         "caption": f"各市县的案例数，共{totals['cases']}例"
                    + (f"；{title_only_regions}只有标题、没有正文。" if title_only_regions else "。"),
-        "svg": bar_chart(region_rows, "各地区的案例数", series=STATUS_SERIES, links=region_links),
+        "svg": bar_chart(region_rows, "各地区的案例数", series=STATUS_SERIES, links=region_links,
+                         label_links=region_label_links),
         "table": {"columns": ["地区", "省份", "有正文", "仅有标题", "合计"],
                   "rows": region_table + [["合计", "", totals["full_text"], totals["title_only"], totals["cases"]]]},
     }, {

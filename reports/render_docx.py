@@ -1,4 +1,5 @@
 """Course pack as a Word document (python-docx), for trainers who edit before handing out."""
+import dataclasses
 import io
 import re
 
@@ -8,6 +9,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
+
+from .pack import CoursePack
 
 CJK_FONT = "宋体"
 HEADING_FONT = "黑体"
@@ -23,11 +26,14 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 def xml_text(value):
     """The value with every character XML 1.0 cannot hold removed, in strings nested in dicts,
-    lists and tuples too: every text python-docx receives passes through here."""
+    lists, tuples and dataclasses too: every text python-docx receives passes through here."""
     if isinstance(value, str):
         return _NOT_XML.sub("", value)
     if isinstance(value, dict):
         return {k: xml_text(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # the pack record and its parts
+        return dataclasses.replace(value, **{f.name: xml_text(getattr(value, f.name))
+                                             for f in dataclasses.fields(value)})
     if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple
         return type(value)(*(xml_text(v) for v in value))
     if isinstance(value, (list, tuple)):
@@ -35,29 +41,29 @@ def xml_text(value):
     return value
 
 
-def render_docx(pack: dict) -> bytes:
+def render_docx(pack: CoursePack) -> bytes:
     pack = xml_text(pack)
     doc = Document()
     _fonts(doc)
     _page_setup(doc, pack)
-    doc.core_properties.title = pack["title"]
-    doc.core_properties.subject = pack["selection"] or "基层治理案例"
+    doc.core_properties.title = pack.title
+    doc.core_properties.subject = pack.selection or "基层治理案例"
     doc.core_properties.keywords = "casekb"
     _cover(doc, pack)
-    for case in pack.get("case_pages", pack["cases"]):
+    for case in pack.case_pages:
         doc.add_page_break()
         _case(doc, case)
-    if pack.get("title_only_list"):
+    if pack.title_only_list:
         doc.add_page_break()
-        doc.add_heading(pack["title_only_heading"], level=1)
-        doc.add_paragraph(pack["title_only_intro"])
-        for c in pack["title_only_list"]:
+        doc.add_heading(pack.title_only_heading, level=1)
+        doc.add_paragraph(pack.title_only_intro)
+        for c in pack.title_only_list:
             p = doc.add_paragraph()
             p.add_run(f"{c['n']}. {c['title']}（{c['place']}）").bold = True
             p.add_run(f"：{c['list_line']}")
     _comparison(doc, pack)
     doc.add_heading("来源文献", level=1)
-    for n, s in enumerate(pack["sources"], 1):  # numbered in text: Word's list numbering runs on across lists
+    for n, s in enumerate(pack.sources, 1):  # numbered in text: Word's list numbering runs on across lists
         doc.add_paragraph(f"{n}. {s['entry']}")
     out = io.BytesIO()
     doc.save(out)
@@ -92,7 +98,7 @@ def _page_setup(doc, pack):
     section.left_margin = section.right_margin = Mm(25)
     section.top_margin = section.bottom_margin = Mm(25)
     header = section.header.paragraphs[0]
-    header.text = pack["title"]
+    header.text = pack.title
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     for run in header.runs:
         run.font.size, run.font.color.rgb = Pt(9), GREY
@@ -121,11 +127,11 @@ def _field(run, instruction: str, placeholder: str):
 
 
 def _cover(doc, pack):
-    doc.add_heading(pack["title"], level=0)
-    doc.add_paragraph(pack["dateline"])
-    doc.add_paragraph(pack["summary"])
+    doc.add_heading(pack.title, level=0)
+    doc.add_paragraph(pack.dateline)
+    doc.add_paragraph(pack.summary)
     doc.add_heading("案例目录", level=1)
-    for c in pack["cases"]:
+    for c in pack.cases:
         doc.add_paragraph(f"{c['n']}. {c['title']}（{c['place']}）")
 
 
@@ -144,16 +150,14 @@ def _case(doc, case):
         if p["section"] and p["section"] != section:
             section = p["section"]
             doc.add_heading(section, level=2)
-        para = doc.add_paragraph(p["text"] + " ")
-        ref = para.add_run(f"〔{p['id']}〕")
-        ref.font.size, ref.font.color.rgb = Pt(8), GREY
+        doc.add_paragraph(p["text"])
     if case["comment"]:
         doc.add_heading("专家点评", level=2)
         doc.add_paragraph(case["comment"])
 
 
 def _comparison(doc, pack):
-    columns = pack["matrix_cases"]
+    columns = pack.matrix_cases
     if len(columns) > WIDE_TABLE:
         section = doc.add_section()
         section.orientation = WD_ORIENT.LANDSCAPE
@@ -161,20 +165,20 @@ def _comparison(doc, pack):
     else:
         doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     doc.add_heading("机制对照表", level=1)
-    if pack["matrix"]:
+    if pack.matrix:
         _matrix_table(doc, pack)
-    doc.add_paragraph(pack["matrix_note"])
+    doc.add_paragraph(pack.matrix_note)
 
 
 def _matrix_table(doc, pack):
-    columns = pack["matrix_cases"]
+    columns = pack.matrix_cases
     table = doc.add_table(rows=1, cols=len(columns) + 1)
     table.style = "Table Grid"
     header = table.rows[0].cells
     header[0].text = "机制"
     for cell, c in zip(header[1:], columns):
         cell.text = f"{c['n']}. {c['place']}"
-    for row in pack["matrix"]:
+    for row in pack.matrix:
         cells = table.add_row().cells
         cells[0].text = row["id"]
         for cell, evidence in zip(cells[1:], row["cells"]):

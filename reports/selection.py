@@ -27,13 +27,15 @@ def parse_ids(value) -> list[str]:
 
 def select_cases(conn: sqlite3.Connection, ids=None, query: str | None = None, domain: str | None = None,
                  mechanism: str | None = None, region: str | None = None, kind: str | None = None,
-                 status: str | None = None, searcher=None, limit: int = 20, ids_param: str = "ids") -> list[str]:
+                 status: str | None = None, searcher=None, limit: int = 20, ids_param: str = "ids",
+                 reasons: dict | None = None) -> list[str]:
     """Case ids in reading order.
 
     ids: exactly these, in this order. query: the best `limit` search results, the other
     arguments filtering them. domain/mechanism alone: every case with that tag, full
     texts first, cases before prefaces and essays. Errors about ids name `ids_param`
-    (the web comparison calls it `cases`).
+    (the web comparison calls it `cases`). A `reasons` dict is filled with why each case was
+    chosen (the search's words for a query), for the search report.
     """
     ids = parse_ids(ids)
     if ids:
@@ -49,6 +51,8 @@ def select_cases(conn: sqlite3.Connection, ids=None, query: str | None = None, d
                                       kind=kind, status=status, conn=conn)
         except SearchError as e:
             raise SelectionError(str(e)) from e
+        if reasons is not None:
+            reasons.update({r["case_id"]: r.get("why") or "" for r in results})
         return [r["case_id"] for r in results]
     if not (domain or mechanism):
         raise SelectionError("ids/query/domain/mechanism: 请指定案例编号、搜索词、领域或机制之一 "

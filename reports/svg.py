@@ -8,7 +8,10 @@ from html import escape
 
 FONT = '"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",sans-serif'
 SIZE = 14  # px
-ROW, BAR = 28, 20  # row pitch and bar thickness of bar charts
+# Bar charts: a label line, then the bar (thick enough to tap), then a gap; the bars' full length fits a
+# 390 px phone beside the longest total, so the chart needs no scaling there.
+LINE, BAR, ROW_GAP, BAR_WIDTH = 18, 30, 12, 250
+CELL = 36  # px: a heat-map cell's side, room for a three-digit count and a finger
 # fill, stroke, dash, text colour per series. Blue/orange stay apart for colour-blind readers;
 # the third series (缺失) is an empty dashed box: something that should be there and is not.
 SERIES_STYLES = (("#2f6db5", "none", "", "#fff"), ("#f2a93b", "none", "", "#222"),
@@ -43,48 +46,74 @@ def _text(x, y, text, anchor="start", fill="#222", weight="normal") -> str:
             + (f' font-weight="{weight}"' if weight != "normal" else "") + f">{_esc(text)}</text>")
 
 
-def bar_chart(rows, title, *, series=("案例数",), total_format="{}", bar_width=480, links=None) -> str:
-    """Horizontal bars, one per (label, values) row, values stacked in the order of `series`.
+def wrap(text, width: float, size=SIZE) -> list[str]:
+    """The text in lines of at most `width` px (estimated as text_width does), every character kept."""
+    lines, line = [], ""
+    for ch in str(text):
+        if line and text_width(line + ch, size) > width:
+            lines.append(line)
+            line = ""
+        line += ch
+    return lines + [line] if line or not lines else lines
+
+
+def bar_chart(rows, title, *, series=("案例数",), total_format="{}", bar_width=BAR_WIDTH, links=None,
+              label_links=None) -> str:
+    """Horizontal bars, one per (label, values) row, values stacked in the order of `series`; each
+    row's label stands above its bar (wrapped, never cut), so the chart stays narrow enough for a phone.
 
     All rows share one scale, so a short bar really is a small number; each bar ends with its total
     (written with total_format), and a segment carries its own count when the count fits inside.
-    Labels are shown whole (the chart widens for them); `links[i]`, if given, is what row i opens.
+    `links[i]`, if given, is what row i opens: one address for the whole bar, or one per segment
+    (in the order of `series`; None where a segment opens nothing). `label_links[i]`, if given, is what
+    row i's label opens (all of the bar's cases: a segment of one case is too thin to tap).
     """
     rows = [(label, [v or 0 for v in values]) for label, values in rows]
     links = links or [None] * len(rows)
-    label_w = max((text_width(label) for label, _ in rows), default=0) + 12
+    label_links = label_links or [None] * len(rows)
     totals = [total_format.format(sum(values)) for _, values in rows]
     total_w = max((text_width(t) for t in totals), default=0) + 10
-    top = 30 if len(series) > 1 else 6
+    width = bar_width + total_w + 2
+    labels = [wrap(label, width) for label, _ in rows]
+    legend = []
+    if len(series) > 1:  # the key, wrapped onto as many lines as it needs
+        x, y = 0.0, 10
+        for name, (fill, stroke, dash, _) in zip(series, SERIES_STYLES):
+            step = 17 + text_width(name) + 18
+            if x and x + step > width:
+                x, y = 0.0, y + 20
+            legend += [f'<rect x="{x + 1:.1f}" y="{y - 6}" width="12" height="12" fill="{fill}" stroke="{stroke}"'
+                       f' stroke-dasharray="{dash}"/>', _text(x + 18, y, name)]
+            x += step
+        top = y + 20
+    else:
+        top = 4
     largest = max((sum(values) for _, values in rows), default=0)
     scale = bar_width / largest if largest else 0
-    parts = []
-    if len(series) > 1:
-        x = label_w
-        for name, (fill, stroke, dash, _) in zip(series, SERIES_STYLES):
-            parts.append(f'<rect x="{x:.1f}" y="4" width="12" height="12" fill="{fill}" stroke="{stroke}"'
-                         f' stroke-dasharray="{dash}"/>')
-            parts.append(_text(x + 17, 10, name))
-            x += 17 + text_width(name) + 18
-    for i, ((label, values), total, href) in enumerate(zip(rows, totals, links)):
-        y = top + i * ROW
+    parts, y = legend, top
+    for (label, values), lines, total, href, label_href in zip(rows, labels, totals, links, label_links):
         detail = "，".join(f"{name} {v}" for name, v in zip(series, values))
-        bar = [f"<g><title>{_esc(label)}：{_esc(detail)}</title>", _text(label_w - 8, y + BAR / 2, label, anchor="end")]
-        x = label_w
-        for v, (fill, stroke, dash, ink) in zip(values, SERIES_STYLES):
+        segment_links = href if isinstance(href, (list, tuple)) else None
+        row = [f"<g><title>{_esc(label)}：{_esc(detail)}</title>"]
+        row.append(_linked("".join(_text(0, y + LINE * (k + 0.5), line) for k, line in enumerate(lines)), label_href))
+        y += LINE * len(lines) + 2
+        x = 0.0
+        for i, (v, (fill, stroke, dash, ink)) in enumerate(zip(values, SERIES_STYLES)):
             w = v * scale
             if w <= 0:
                 continue
-            bar.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{BAR}" fill="{fill}"'
-                       f' stroke="{stroke}" stroke-dasharray="{dash}"/>')
+            seg = (f'<rect x="{x + 1:.1f}" y="{y}" width="{w:.1f}" height="{BAR}" fill="{fill}"'
+                   f' stroke="{stroke}" stroke-dasharray="{dash}">'
+                   f'<title>{_esc(label)}：{_esc(series[i])} {v}</title></rect>')
             if len(series) > 1 and w >= text_width(v) + 8:
-                bar.append(_text(x + w / 2, y + BAR / 2, v, anchor="middle", fill=ink))
+                seg += _text(x + 1 + w / 2, y + BAR / 2, v, anchor="middle", fill=ink)
+            row.append(_linked(seg, segment_links[i] if segment_links and i < len(segment_links) else None))
             x += w
-        bar += [_text(x + 6, y + BAR / 2, total, weight="bold"), "</g>"]
-        parts.append(_linked("".join(bar), href))
-    height = top + len(rows) * ROW + 4
-    parts.insert(0, f'<line x1="{label_w}" y1="{top - 3}" x2="{label_w}" y2="{height - 4}" stroke="#999"/>')
-    return _svg(label_w + bar_width + total_w, height, title, "".join(parts))
+        row += [_text(x + 7, y + BAR / 2, total, weight="bold"), "</g>"]
+        parts.append("".join(row) if segment_links else _linked("".join(row), href))
+        y += BAR + ROW_GAP
+    parts.insert(0, f'<line x1="1" y1="{top}" x2="1" y2="{y - ROW_GAP}" stroke="#999"/>')
+    return _svg(width, y - ROW_GAP + 4, title, "".join(parts))
 
 
 def _heat(count, largest) -> tuple[str, str]:
@@ -94,17 +123,23 @@ def _heat(count, largest) -> tuple[str, str]:
     return "#%02x%02x%02x" % tuple(rgb), ("#fff" if t > 0.5 else "#222")
 
 
-def heatmap(row_labels, col_labels, counts, title, *, cell_height=24, links=None) -> str:
+def _column_label(x: float, text) -> str:
+    """A column's name written top to bottom (vertical writing), so columns stay one cell wide."""
+    return f'<text x="{x:.1f}" y="2" writing-mode="tb" text-anchor="start">{_esc(text)}</text>'
+
+
+def heatmap(row_labels, col_labels, counts, title, *, cell_height=CELL, links=None) -> str:
     """A grid of cells, counts[i][j] for row i and column j, darker for more; each non-zero cell
     shows its number, an empty cell stays pale grey and blank so the pattern reads at a glance.
+    Column names run downwards so eight cities fit a phone's width.
     `links[i][j]`, if given, is what a non-zero cell opens (the cases it counts)."""
     label_w = max((text_width(label) for label in row_labels), default=0) + 12
-    cell_w = max([36] + [text_width(c) + 12 for c in col_labels])
-    top = SIZE + 14
+    cell_w = CELL
+    top = max((text_width(c) for c in col_labels), default=SIZE) + 8
     largest = max((max(r, default=0) for r in counts), default=0)
     parts = []
     for j, col in enumerate(col_labels):
-        parts.append(_text(label_w + (j + 0.5) * cell_w, SIZE / 2 + 4, col, anchor="middle"))
+        parts.append(_column_label(label_w + (j + 0.5) * cell_w, col))
     for i, label in enumerate(row_labels):
         y = top + i * cell_height
         parts.append(_text(label_w - 8, y + cell_height / 2, label, anchor="end"))

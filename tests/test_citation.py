@@ -1,5 +1,6 @@
 """GB/T 7714-2015 references: the standard's own examples, then the bundled sources as the site cites them,
 and the same references as BibTeX and RIS."""
+import re
 import sqlite3
 
 import pytest
@@ -94,7 +95,6 @@ def test_a_book_case_is_a_contribution_to_the_book(conn):
 
 
 def test_journal_newspaper_web_page_and_other_sources(conn):
-    assert gbt7714(case_reference(conn, case(conn, "mca2015-03-2"))) == "本刊编辑部. 社区治理的地方创新[J]. 中国民政, 2015(3)."
     assert gbt7714(case_reference(conn, case(conn, "taicang-decade"))) == \
         "太仓政社互动十年 迎来“能动善治”3.0时期[N]. 中国社会报, 2018."
     web = gbt7714(case_reference(conn, case(conn, "zjg-award"), accessed="2024-05-01"))
@@ -120,4 +120,53 @@ def test_bibtex_and_ris_carry_the_same_reference(conn):
     assert lines[-2] == "ER  - "
     journal = ris(case_reference(conn, case(conn, "mca2015-03-2"))).split("\r\n")
     assert journal[0] == "TY  - JOUR" and "T2  - 中国民政" in journal and "IS  - 3" in journal
-    assert bibtex(Reference("M", "有{花括号}的书")).count("\\{") == 1  # braces escaped
+    assert "{有\\textbraceleft{}花括号\\textbraceright{}的书}" in bibtex(Reference("M", "有{花括号}的书"))
+
+
+# --- each reference names its case (issue 22) and cannot break out of its record (issue 21 item 5) --------------
+
+JOURNAL_TRIO = ("mca2015-03-2", "mca2015-03-4", "mca2015-03-1")
+
+
+def test_a_case_of_a_journal_feature_is_cited_by_its_own_title_then_the_feature(conn):
+    c = case(conn, "mca2015-03-2")
+    printed = gbt7714(case_reference(conn, c))
+    assert printed == f"{c['title']}[J]//本刊编辑部. 社区治理的地方创新. 中国民政, 2015(3)."
+    refs = [case_reference(conn, case(conn, cid)) for cid in JOURNAL_TRIO]
+    assert len({gbt7714(r) for r in refs}) == 3
+    for cid, ref in zip(JOURNAL_TRIO, refs):
+        title = case(conn, cid)["title"]
+        assert title in gbt7714(ref) and f"TI  - {title}\r\n" in ris(ref) and f"title = {{{title}}}" in bibtex(ref)
+
+
+def test_a_case_with_the_sources_own_title_is_cited_as_the_source(conn):
+    assert "//" not in gbt7714(case_reference(conn, case(conn, "taicang-decade")))
+
+
+FORGED = "真标题\r\nER  - \r\nTY  - JOUR\nTI  - 伪造的记录\u2028AU  - 某人"
+
+
+def test_a_title_with_newlines_cannot_forge_a_second_ris_record():
+    text = ris(Reference("J", FORGED, ["作者\n甲"], serial="中国民政", key="a\nb"))
+    lines = text.split("\r\n")
+    assert [line[:6] for line in lines].count("TY  - ") == 1 and [line[:6] for line in lines].count("ER  - ") == 1
+    assert all(re.fullmatch(r"[A-Z][A-Z0-9]  - .*", line) for line in lines[:-1]) and lines[-1] == ""
+    assert not re.search(r"[\n\u2028\u2029\x85\x0b\x0c]", text.replace("\r\n", ""))
+    assert "真标题 ER  -  TY  - JOUR TI  - 伪造的记录 AU  - 某人" in text  # every character kept, on one line
+
+
+def _brace_depths(text: str) -> list[int]:
+    depth, depths = 0, []
+    for ch in text:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        depths.append(depth)
+    return depths
+
+
+@pytest.mark.parametrize("title", ["未闭合{花括号", "多余}右括号", "}{倒置", "反斜杠\\{", "}\n@misc{forged, title={x}"])
+def test_bibtex_braces_stay_balanced_whatever_the_title(title):
+    entry = bibtex(Reference("M", title, ["某}人"], publisher="出版{社", key="k"))
+    depths = _brace_depths(entry)
+    assert min(depths) >= 0 and depths[-1] == 0  # BibTeX counts braces, backslash or not
+    assert entry.count("\n@") == 0 and entry.startswith("@book{k,")
+    assert all(line.startswith(("  ", "}")) for line in entry.splitlines()[1:])  # one field a line

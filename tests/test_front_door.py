@@ -17,6 +17,7 @@ from datasette.app import Datasette
 from casekb.serve import TEMPLATE_DIR, datasette_command
 from datasette_plugins.casekb_search.front_door import EXAMPLES
 from kbcore.limits import MAX_QUERY_CHARS
+from reports.export import FORMATS
 from kbcore.schema import KIND_LABELS, LOST_CHARACTER, STATUS_LABELS
 from zh_interface import english_in as english_in_text, visible_text
 
@@ -85,7 +86,7 @@ async def test_every_page_is_chinese_with_the_navigation_bar(site, path):
 
 
 async def test_error_pages_are_chinese(site):
-    for path, title in [("/nope", "找不到这个数据库"), ("/casekb/nope", "找不到这个数据表"),
+    for path, title in [("/nope", "找不到这个页面"), ("/casekb/nope", "找不到这个数据表"),
                         ("/casekb/cases/nope", "找不到这条记录")]:
         r = await site.client.get(path)
         assert r.status_code == 404 and title in r.text and english_in(r.text) == [], path
@@ -131,15 +132,19 @@ async def test_each_example_question_finds_cases_with_text(site, question):
 
 # --- the search page -----------------------------------------------------------------------------
 
-async def test_search_results_put_cases_with_text_first_and_title_only_ones_apart(site):
-    page = (await site.client.get("/-/search", params={"q": "小区里到处是垃圾怎么办"})).text
-    main, _, rest = page.partition('<details class="casekb-title-only"')
-    assert rest, "no group of title-only matches"
-    assert "<summary>书中另有相关标题（正文缺失）" in rest and ' open' not in rest.split(">", 1)[0]
-    items = re.findall(r'<li( class="title-only")?>\s*<div class="title">', page)
-    assert all(not cls for cls in re.findall(r'<li( class="title-only")?>\s*<div class="title">', main))
-    assert all(cls for cls in re.findall(r'<li( class="title-only")?>\s*<div class="title">', rest))
-    assert len(items) >= 2
+async def test_search_results_show_title_only_precedents_inline_at_their_rank(site):
+    """Title-only cases stand in the one list where the search JSON ranks them, marked 正文缺失 (issue 18)."""
+    q = "小区里到处是垃圾怎么办"
+    page = (await site.client.get("/-/search", params={"q": q})).text
+    ranked = [(r["case_id"], r["status"]) for r in
+              (await site.client.get("/-/search.json", params={"q": q})).json()["results"]]
+    assert "casekb-title-only\"" not in page and "<details class=\"casekb-title-only" not in page  # no collapsed box
+    shown = re.findall(r'<li( class="title-only")?>\s*<div class="title">.*?value="([^"]+)".*?</div>', page, re.S)
+    assert [cid for _, cid in shown] == [cid for cid, _ in ranked]  # the JSON's order, one list
+    assert [bool(cls) for cls, _ in shown] == [status == "title_only" for _, status in ranked]
+    items = re.findall(r'<li class="title-only">\s*<div class="title">.*?</div>', page, re.S)
+    assert items and all('<span class="casekb-missing-badge">正文缺失</span>' in item for item in items)
+    main = page.split('<ol class="casekb-results">', 1)[1]
     # each result opens its case with the query kept and, when a passage matched, at that passage
     links = re.findall(r'<div class="title">.*?<a href="([^"]+)">', main, re.S)
     assert links and all("?q=%E5%B0%8F%E5%8C%BA" in unescape(u) for u in links)
@@ -151,11 +156,11 @@ async def test_search_results_put_cases_with_text_first_and_title_only_ones_apar
 async def test_search_states_say_what_to_do(site):
     empty = (await site.client.get("/-/search")).text
     assert "casekb-empty" in empty and all(e in empty for e in EXAMPLES)
-    filters_only = (await site.client.get("/-/search", params={"domain": "生态建设"})).text
-    assert "请在上面的框里输入问题或关键词" in filters_only
-    browse = unescape(re.search(r'<a href="([^"]+)">列出符合这些条件的全部案例</a>', filters_only).group(1))
-    assert browse.startswith("/casekb/cases?domains__arraycontains=") and "kind__in=" in browse
-    assert (await site.client.get(browse)).status_code == 200
+    filters_only = (await site.client.get("/-/search", params={"domain": "生态建设", "limit": 100})).text
+    listed = (await site.client.get("/-/search.json", params={"domain": "生态建设", "limit": 100})).json()["results"]
+    assert "符合筛选条件的有" in filters_only and len(listed) > 1
+    assert all(f'value="{r["case_id"]}"' in filters_only for r in listed)  # filters alone list the cases
+    assert "<summary>筛选（已选 1 项）</summary>" in filters_only and "清除筛选" in filters_only
     nothing = await site.client.get("/-/search", params={"q": "垃圾", "region": "成都市", "status": "title_only"})
     assert nothing.status_code == 200 and "没有找到与“垃圾”相关的案例" in nothing.text
     assert "不加筛选，重新搜索“垃圾”" in nothing.text
@@ -276,7 +281,7 @@ async def test_pack_forms_ask_for_a_title(site):
         form = re.search(r'<form class="casekb-pack-form" id="casekb-pack" action="/-/pack" method="get">(.*?)</form>',
                          page, re.S)
         assert form and '<input type="text" name="title"' in form.group(1), path
-        assert re.findall(r'<button type="submit" name="format" value="(\w+)">', form.group(1)) == ["md", "html", "docx"]
+        assert re.findall(r'<button type="submit" name="format" value="(\w+)">', form.group(1)) == list(FORMATS)
 
 
 async def test_a_titled_pack_is_a4_with_page_numbers_and_references(site):
@@ -315,3 +320,70 @@ async def test_figures_with_lost_characters_are_not_key_figures(site, built_db):
     pack = (await site.client.get("/-/pack", params={"ids": "mca2015-03-2", "format": "md"})).text
     key_figures = next(line for line in pack.splitlines() if line.startswith("- **关键数字**"))
     assert LOST_CHARACTER not in key_figures
+
+
+async def test_cite_three_journal_cases_gives_three_references_each_naming_its_case(site):
+    ids = ["mca2015-03-2", "mca2015-03-4", "mca2015-03-1"]
+    r = await site.client.get("/-/cite", params={"ids": ",".join(ids + ["mca2015-03-2"]), "format": "gbt"})
+    lines = r.text.splitlines()
+    titles = [(await site.client.get(f"/casekb/cases/{i}.json", params={"_shape": "object"})).json()[i]["title"]
+              for i in ids]
+    assert len(lines) == 3 and all(title in line for title, line in zip(titles, lines))
+    assert r.headers["content-disposition"].startswith("inline")  # a page to read, not a file
+    saved = await site.client.get("/-/cite", params={"ids": ",".join(ids), "format": "gbt", "download": "1"})
+    assert saved.headers["content-disposition"].startswith("attachment") and saved.text == r.text
+    for fmt, start in (("bibtex", "@"), ("ris", "TY  - ")):
+        text = (await site.client.get("/-/cite", params={"ids": ",".join(ids), "format": fmt})).text
+        assert sum(line.startswith(start) for line in text.splitlines()) == 3
+        assert all(title in text for title in titles)
+
+
+async def test_errors_have_one_set_of_titles_and_no_english_gloss_on_a_page(site):
+    r = await site.client.get("/-/cite", params={"ids": "nope,nada"})
+    assert r.status_code == 404 and "找不到这个页面" in r.text and "没有这些案例编号 nope、nada" in r.text
+    assert "unknown case ids" not in r.text and english_in(r.text) == []
+    assert "找不到这个页面" in (await site.client.get("/nosuchpage")).text
+
+
+async def test_csv_for_excel_with_labels_has_plain_cells_and_a_label_column(site):
+    r = await site.client.get("/casekb/cases.csv_bom", params={"_labels": "on", "kind": "journal_case"})
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    header, body = rows[0], rows[1:]
+    assert header[header.index("source_id") + 1] == "source_id_label"
+    assert len(body) == 7 and all(len(row) == len(header) for row in body)
+    cells = [dict(zip(header, row)) for row in body]
+    assert {c["source_id"] for c in cells} == {"mca2015-03"} and {c["source_id_label"] for c in cells} == {"社区治理的地方创新"}
+    assert not any("{'value'" in cell or "'label'" in cell for row in body for cell in row)
+
+
+async def test_reading_view_keeps_passage_anchors_but_shows_no_ids_or_raw_scores(site):
+    page = (await site.client.get("/casekb/cases/mca2015-03-2")).text
+    assert 'id="mca2015-03-2-002"' in page  # the anchor a search result or a citation points to
+    assert "mca2015-03-2-002" not in visible_text(page) and "相似度" not in page
+    assert 'data-basket-id="mca2015-03-2"' in page  # 加入待选案例
+    for fmt in ("md", "html"):
+        pack = (await site.client.get("/-/pack", params={"ids": "mca2015-03-2", "format": fmt})).text
+        assert "〔" not in pack and "mca2015-03-2-002" not in visible_text(pack.split("案例编号", 1)[0])
+    title_only = (await site.client.get("/casekb/cases/taicang100-001")).text
+    assert 'id="casekb-pack"' not in title_only  # no course pack of a title alone
+
+
+async def test_datasette_pages_speak_in_the_users_words(site):
+    db = (await site.client.get("/casekb")).text
+    listed = re.findall(r'<h3><a href="/casekb/([^"]+)">', db.split('id="tables"', 1)[1].split('id="views"', 1)[0])
+    assert listed[:3] == ["cases", "passages", "sources"]
+    assert not {"build_info", "embeddings", "vector_index", "case_tokens"} & set(listed)  # internal tables hidden
+    table = (await site.client.get("/casekb/cases", params={"kind__in": "book_case,journal_case",
+                                                           "_facet": "region"})).text
+    header = re.search(r"<thead>(.*?)</thead>", table, re.S).group(1)
+    assert "案例编号" in header and "正文状态" in header and ">status<" not in header
+    assert "筛选条件：文献类型 属于 书中案例、期刊案例；按案例编号升序排列" in table
+    facets = (await site.client.get("/casekb/cases", params={"_facet_array": "mechanisms"})).text
+    assert "案例用到的治理机制" in facets and "（数组）" not in facets
+
+
+async def test_canned_queries_label_their_columns_and_coded_values(site):
+    page = (await site.client.get("/casekb/cases_of_chapter", params={"chapter_no": "1"})).text
+    header = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)
+    assert "正文状态" in header and "案例编号" in header
+    assert f'{STATUS_LABELS["title_only"]} <small class="casekb-code">title_only</small>' in page

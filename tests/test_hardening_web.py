@@ -17,6 +17,7 @@ import threading
 from copy import deepcopy
 from html import unescape
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import unquote
 
 import docx
@@ -172,7 +173,7 @@ async def test_docx_pack_from_the_raw_url_in_the_issue(ds):
 
 @pytest.mark.parametrize("title", ["案例\u202egpj.exe.html", "a\u2066b\u2069c\u200e\u200fd\u202ae\u202cf", "x\x07y\x85z"])
 def test_download_names_have_no_format_or_control_characters(title):
-    name = download_name({"title": title, "date": "2026-11-25"}, "html")
+    name = download_name(SimpleNamespace(title=title, date="2026-11-25"), "html")  # a CoursePack's two fields
     assert not re.search(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069\x00-\x1f\x7f-\x9f]", name), name
     assert name.endswith("-2026-11-25.html")
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from kbcore.schema import CASE_KINDS
-from reports.overview import overview, overview_charts
+from reports.overview import COVERAGE_SERIES, overview, overview_charts
 from reports.svg import bar_chart, heatmap
 
 REAL = f"kind in ({', '.join(map(repr, CASE_KINDS))})"  # the registry's case kinds, not a list kept by hand
@@ -102,13 +102,13 @@ def test_charts_are_self_contained_svg_with_labels_and_counts(charts):
     coverage = _texts(_parse(charts["coverage"]["svg"]))
     assert {"有正文", "仅有标题", "缺失", "66", "34", "应有 100 例"} <= set(coverage)
     regions = _texts(_parse(charts["regions"]["svg"]))
-    assert {"太仓市", "南京市", "69", "66", "3"} <= set(regions)
+    assert {"太仓市", "南京市", "69", "66"} <= set(regions)
     mechanisms = _texts(_parse(charts["mechanism-region"]["svg"]))
     assert {"社区减负", "南京市", "委托协议", "4"} <= set(mechanisms)
 
 
 def test_bar_widths_follow_the_counts(charts):
-    bars = [r for r in _parse(charts["regions"]["svg"]).iter(f"{{{SVG_NS}}}rect") if r.get("height") == "20"]
+    bars = [r for r in _parse(charts["regions"]["svg"]).iter(f"{{{SVG_NS}}}rect") if r.get("height") == "30"]
     widths = sorted(float(r.get("width")) for r in bars)
     # 太仓市: 3 有正文 + 66 仅有标题 on the same scale as the other regions' single case.
     assert widths[-1] / widths[0] == pytest.approx(66, rel=0.01)
@@ -125,15 +125,13 @@ def test_hostile_labels_are_escaped():
     assert "a&amp;b" in bar
 
 
-def test_labels_are_shown_whole_and_widen_the_chart():
-    short = float(ET.fromstring(bar_chart([("南京市", (1,))], "t")).get("width"))
-    longer = float(ET.fromstring(bar_chart([("基层群众自治", (1,))], "t")).get("width"))
-    assert longer - short == pytest.approx(3 * 14)  # three more CJK characters, 1 em each
+def test_labels_are_shown_whole_and_the_bars_fit_a_phone():
     title = "张家港市—社区协商：基层法治化的新探索（第四届“中国法治政府奖”获奖项目）"
-    for svg in (bar_chart([(title, (1,))], "t"), heatmap([title], ["太仓市"], [[1]], "t")):
-        root = ET.fromstring(svg)
-        assert title in _texts(root) and not any(t.endswith("…") for t in _texts(root))
-        assert float(root.get("width")) > 14 * len(title)
+    root = ET.fromstring(bar_chart([(title, (1, 2, 3))], "t", series=COVERAGE_SERIES, total_format="应有 {} 例"))
+    assert float(root.get("width")) <= 358  # a 390 px screen's content box: no scaling, no sideways scroll
+    assert "".join(_texts(root)[3:]).startswith(title)  # wrapped onto lines above the bar, never cut
+    grid = ET.fromstring(heatmap([title], ["太仓市"], [[1]], "t"))
+    assert title in _texts(grid) and float(grid.get("width")) > 14 * len(title)
 
 
 def test_bars_and_cells_link_only_where_there_is_something_to_open():
@@ -144,19 +142,40 @@ def test_bars_and_cells_link_only_where_there_is_something_to_open():
     assert [a.get("href") for a in grid.iter(f"{{{SVG_NS}}}a")] == ["/three"]  # an empty cell opens nothing
 
 
-async def test_chart_links_open_exactly_the_counted_cases(ds, charts):
-    """Clicking a bar (太仓市: 69 cases) or a heat-map cell opens the list of exactly those cases."""
+async def _listed(ds, href: str) -> set[str]:
+    """The case ids the search page's listing at href shows (read through its JSON twin)."""
+    assert href.startswith("/-/search?")
+    answer = (await ds.client.get(href.replace("/-/search?", "/-/search.json?"))).json()
+    return {r["case_id"] for r in answer["results"]}
+
+
+async def test_chart_links_open_exactly_the_counted_cases(ds, conn):
+    """Each segment of a bar (太仓市: 3 with text, 66 title-only) and each heat-map cell opens the search
+    page's listing of exactly the cases it counts."""
     svgs = {(root := ET.fromstring(svg)).get("aria-label"): root
             for svg in re.findall(r'<svg xmlns="http://www.w3.org/2000/svg" class="casekb-chart".*?</svg>',
                                   await _page(ds), re.S)}
-    bars = {next(t.text for t in a.iter(f"{{{SVG_NS}}}text")): a.get("href")
-            for a in svgs["各地区的案例数"].iter(f"{{{SVG_NS}}}a")}
+    segments = {a.find(f"{{{SVG_NS}}}rect/{{{SVG_NS}}}title").text: a.get("href")
+                for chart in ("各地区的案例数", "各领域的案例数") for a in svgs[chart].iter(f"{{{SVG_NS}}}a")
+                if a.find(f"{{{SVG_NS}}}rect") is not None}
+    labels = {"".join(t.text for t in a.iter(f"{{{SVG_NS}}}text")): a.get("href")
+              for a in svgs["各地区的案例数"].iter(f"{{{SVG_NS}}}a") if a.find(f"{{{SVG_NS}}}rect") is None}
     cells = {a.find(f"{{{SVG_NS}}}rect/{{{SVG_NS}}}title").text: a.get("href")
              for a in svgs["各领域、各地区的案例数"].iter(f"{{{SVG_NS}}}a")}
-    for href, count in ((bars["太仓市"], 69), (cells["社区治理 × 南京市：1"], 1)):
-        assert href.startswith("/casekb/cases?")
-        data = (await ds.client.get(href.replace("/casekb/cases?", "/casekb/cases.json?") + "&_size=0")).json()
-        assert data["filtered_table_rows_count"] == count
+
+    def ids(sql, *params):
+        return {cid for (cid,) in conn.execute(sql, params)}
+    expected = {
+        segments["太仓市：有正文 3"]: ids("select id from real_cases where region = '太仓市' and status = 'full_text'"),
+        segments["太仓市：仅有标题 66"]: ids("select id from real_cases where region = '太仓市' and status = 'title_only'"),
+        segments["社区治理：有正文 4"]: ids("select id from real_cases where status = 'full_text' and id in "
+                                          "(select case_id from case_domains where domain = '社区治理')"),
+        cells["社区治理 × 南京市：1"]: ids("select id from real_cases where region = '南京市' and id in "
+                                        "(select case_id from case_domains where domain = '社区治理')")}
+    expected[labels["太仓市"]] = ids("select id from real_cases where region = '太仓市'")  # a label: the whole bar
+    assert [len(v) for v in expected.values()] == [3, 66, 4, 1, 69]
+    for href, cases in expected.items():
+        assert await _listed(ds, href) == cases, href
 
 
 async def _page(ds) -> str:
@@ -184,6 +203,9 @@ async def test_table_links_open_exactly_the_counted_cases(ds, text, count):
     page = await _page(ds)
     href = re.search(r'<th scope="row"><a href="([^"]+)">' + re.escape(html.escape(text)) + "</a>", page).group(1)
     href = html.unescape(href)
-    assert href.startswith("/casekb/cases?")
+    if href.startswith("/-/search?"):
+        assert len(await _listed(ds, href)) == count
+        return
+    assert href.startswith("/casekb/cases?") and "_col=title" in href  # a source: its cases, without their texts
     data = (await ds.client.get(href.replace("/casekb/cases?", "/casekb/cases.json?") + "&_size=0")).json()
     assert data["filtered_table_rows_count"] == count

@@ -111,10 +111,10 @@ def test_query_selection_uses_the_search_with_its_filters(conn, built_db):
 # --- the pack record and its three formats -----------------------------------------------
 
 def test_pack_record_cites_every_case_and_source(trio_pack):
-    assert [c["id"] for c in trio_pack["cases"]] == TRIO
-    assert [s["id"] for s in trio_pack["sources"]] == ["mca2015-03"]
-    assert trio_pack["matrix"][0]["id"] == "社区减负" and all(trio_pack["matrix"][0]["cells"])
-    taicang = trio_pack["cases"][1]
+    assert [c["id"] for c in trio_pack.cases] == TRIO
+    assert [s["id"] for s in trio_pack.sources] == ["mca2015-03"]
+    assert trio_pack.matrix[0]["id"] == "社区减负" and all(trio_pack.matrix[0]["cells"])
+    taicang = trio_pack.cases[1]
     assert dict(taicang["meta"])["地区"] == "太仓市（江苏省）"
     assert "78项 → 28项" in dict(taicang["meta"])["关键数字"]
 
@@ -123,7 +123,7 @@ def test_markdown_pack(trio_pack):
     text = render(trio_pack, "md").decode("utf-8")
     assert text.startswith("# 社区减负：三地比较\n") and "生成日期：2026-11-24" in text
     assert "\n共 3 个案例。\n" in text
-    for case in trio_pack["cases"]:
+    for case in trio_pack.cases:
         assert f"## {case['n']}. {escape(case['title'])}" in text
         assert escape(case["citation"]) in text
     assert "取消25项工作任务、48类评比、42个机构、72项台账" in text
@@ -137,7 +137,7 @@ def test_html_pack_is_self_contained_and_printable(trio_pack):
     text = "".join(page.text)
     assert page.fetches == []  # no script, stylesheet, image or link leaving the file
     assert "@media print" in text and "page-break-before" in text
-    for case in trio_pack["cases"]:
+    for case in trio_pack.cases:
         assert case["title"] in text and case["citation"] in text
     assert "机制对照表" in text and "来源文献" in text
 
@@ -145,7 +145,7 @@ def test_html_pack_is_self_contained_and_printable(trio_pack):
 def test_docx_pack_opens_and_cites_every_case(trio_pack):
     paragraphs, tables = docx_text(render(trio_pack, "docx"))
     assert paragraphs.startswith("社区减负：三地比较\n生成日期：2026-11-24")
-    for case in trio_pack["cases"]:
+    for case in trio_pack.cases:
         assert f"{case['n']}. {case['title']}" in paragraphs
         assert f"出处：{case['citation']}" in paragraphs
     assert "属于自治组织依法协助事务涵盖19个政府部门28项基本公共服务" in paragraphs
@@ -179,8 +179,8 @@ def test_title_only_cases_say_so_and_comments_are_printed(book_db):
         assert "源文本中本案例仅有标题" in text, fmt  # case 2 has no text in the sources
         assert text.count("源文本中本案例仅有标题") == 1, fmt
         assert "第3页" in text and "第5页" in text, fmt
-    assert pack["title_only"] == 1 and pack["title"] == "基层治理案例课程包"
-    assert pack["summary"] == "共 2 个案例；其中 1 个在源文本中仅有标题、正文缺失。"
+    assert pack.title_only == 1 and pack.title == "基层治理案例课程包"
+    assert pack.summary == "共 2 个案例；其中 1 个在源文本中仅有标题、正文缺失。"
 
 
 def test_hostile_title_is_text_in_every_format(conn):
@@ -240,3 +240,20 @@ def test_a_pack_too_large_is_refused_from_the_cli_as_from_the_web(built_db, tmp_
     result = CliRunner().invoke(main, ["export", "--domain", "社区治理", "--region", "南京市", "--format", "md",
                                        "--out", str(out), "--db", str(built_db)])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("figure, kept", [
+    ({"quote": "“我们这个队50多人", "quantities": '["50多人"]', "change": None}, False),  # cut out of speech
+    ({"quote": "江苏省太仓市不断改革创新，经历了3个阶段", "quantities": '["3个"]', "change": None}, False),
+    ({"quote": "共有49.35%的居民群众参与了本村(社区)的“双向评估”", "quantities": '["49.35%"]', "change": None}, True),
+    ({"quote": "秭归县合理划分组建2065个村落", "quantities": '["2065个"]', "change": None}, True),
+    ({"quote": "由原先的7项最终确定为2项", "quantities": '["7项", "2项"]', "change": "7项 → 2项"}, True),
+])
+def test_key_figures_are_figures(figure, kept):
+    from reports.cases import is_key_figure
+    assert is_key_figure(figure) is kept
+
+
+def test_a_figure_quoting_a_name_reads_with_single_inner_quotes():
+    from reports.cases import nested_quotes
+    assert f"“{nested_quotes('参与了本村的“双向评估”')}”" == "“参与了本村的‘双向评估’”"

@@ -1,5 +1,6 @@
 """/-/compare, /-/compare.json and /-/pack through Datasette's test client, and the links
 that lead trainers to them from the search and mechanism pages."""
+import html
 import io
 import re
 from urllib.parse import unquote
@@ -25,7 +26,8 @@ async def test_compare_page_puts_three_cities_side_by_side_with_evidence_links(d
     assert re.findall(r'href="/casekb/cases/([^"#]+)#([^"]+)"', row) == [
         ("mca2015-03-2", "mca2015-03-2-001"), ("mca2015-03-1", "mca2015-03-1-002"), ("mca2015-03-4", "mca2015-03-4-003")]
     assert f"/-/pack?ids={TRIO.replace(',', '%2C')}&amp;format=docx" in r.text
-    assert r.text.count('href="/casekb/sources/mca2015-03"') == 3  # each citation opens its source record
+    table = r.text.split('<div class="casekb-cards">')[0]
+    assert table.count('href="/casekb/sources/mca2015-03"') == 3  # each citation opens its source record
     assert re.search(r'<a class="tag" href="/casekb/cases/mca2015-03-2#mca2015-03-2-\d{3}" title="依据词：[^"]*社区减负',
                      r.text)  # a domain tag opens the passage it was read from
 
@@ -52,7 +54,6 @@ async def test_compare_by_mechanism_and_repeated_cases_params(ds):
 @pytest.mark.parametrize("params, needle", [
     ({"cases": "mca2015-03-2,nope"}, "cases: "),
     ({"cases": ",".join(f"taicang100-{i:03d}" for i in range(1, 10))}, "cases: "),
-    ({"mechanism": "<b>火星</b>"}, "mechanism: "),
 ])
 async def test_compare_errors_name_the_parameter(ds, params, needle):
     r = await ds.client.get("/-/compare", params=params)
@@ -74,7 +75,9 @@ async def test_pack_download(ds, fmt, content_type):
     r = await ds.client.get("/-/pack", params={"ids": TRIO, "format": fmt, "title": "社区减负：三地比较"})
     assert r.status_code == 200 and r.headers["content-type"].startswith(content_type)
     disposition = r.headers["content-disposition"]
-    assert disposition.startswith("attachment;") and 'filename="casekb-pack-' in disposition
+    # the printable page opens in the browser (a download link beside it); the files are saved
+    assert disposition.startswith("inline;" if fmt == "html" else "attachment;")
+    assert 'filename="casekb-pack-' in disposition
     assert unquote(disposition.split("filename*=UTF-8''")[1]).startswith("社区减负：三地比较-")
     text = ("\n".join(p.text for p in docx.Document(io.BytesIO(r.content)).paragraphs)
             if fmt == "docx" else r.content.decode("utf-8"))
@@ -132,3 +135,29 @@ async def test_key_figures_canned_query(ds):
     nanjing = (await ds.client.get("/casekb/key_figures.json", params={
         "region": "南京市", "only_changes": "", "_shape": "array"})).json()
     assert nanjing and {r["region"] for r in nanjing} == {"南京市"}
+
+
+async def test_an_unknown_mechanism_is_a_not_found_page_and_nothing_chosen_offers_the_picker(ds):
+    r = await ds.client.get("/-/compare", params={"mechanism": "<b>火星</b>"})
+    assert r.status_code == 404 and "没有名为“&lt;b&gt;火星&lt;/b&gt;”的治理机制" in r.text and "<b>火星" not in r.text
+    empty = await ds.client.get("/-/compare")
+    assert empty.status_code == 200 and 'id="casekb-picker"' in empty.text and "待选案例" in empty.text
+
+
+async def test_search_report_states_question_filters_time_count_and_why_each_case_matched(ds):
+    params = {"q": "社区减负", "domain": "社区治理", "format": "report"}
+    r = await ds.client.get("/-/pack", params=params)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert r.headers["content-disposition"].startswith("inline") and ".html" in r.headers["content-disposition"]
+    found = (await ds.client.get("/-/search.json", params={"q": "社区减负", "domain": "社区治理"})).json()["results"]
+    page = html.unescape(r.text)
+    assert "<h1>检索报告</h1>" in r.text and "“社区减负”" in page and "领域：社区治理" in page
+    assert re.search(r"<dt>检索时间</dt><dd>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d</dd>", r.text)
+    assert re.search(rf"<dt>检索结果</dt><dd>共 {len(found)} (个案例|篇)", page)
+    items = re.findall(r"<li value=\"\d+\"><strong>(.*?)</strong>.*?匹配原因：(.*?)</span>.*?参考文献：(.*?)</span>",
+                       page, re.S)
+    assert [t for t, _, _ in items] == [f["title"] for f in found]
+    assert [w for _, w, _ in items] == [f["why"] for f in found] and all(w for _, w, _ in items)
+    assert all(title in ref for title, _, ref in items if "mca2015" in ref)  # each reference names its case
+    saved = await ds.client.get("/-/pack", params={**params, "download": "1"})
+    assert saved.headers["content-disposition"].startswith("attachment")

@@ -1,8 +1,9 @@
 """Downloads for researchers and trainers that the rest of the site links to:
 
 /-/cite?ids=a,b&format=bibtex|ris|gbt — the GB/T 7714-2015 references of cases (reports.citation) as
-BibTeX, RIS (reference managers: Zotero, EndNote, NoteExpress) or plain lines, read like any casekb
-route only when the actor may read the cases and their sources.
+BibTeX, RIS (reference managers: Zotero, EndNote, NoteExpress) or plain lines, one per case (a repeated
+reference once), read like any casekb route only when the actor may read the cases and their sources.
+The plain lines open in the browser to be read or copied; `download=1` saves them as a file.
 
 The `csv_bom` output renderer — /casekb/cases.csv_bom?… — the rows of a table or query page as CSV in
 UTF-8 with a byte-order mark, which Excel needs to open Chinese text without garbling it
@@ -18,7 +19,7 @@ from datasette.utils.asgi import Response
 
 from kbcore.limits import MAX_PACK_CASES
 from reports.cases import rows as named_rows
-from reports.citation import bibtex, case_reference, gbt7714, ris
+from reports.citation import bibtex, case_reference, gbt7714, ris, unique_references
 from reports.selection import parse_ids
 
 from . import workers
@@ -27,10 +28,10 @@ from .formulas import neutralise
 from .web import error_response
 
 READS = ("cases", "sources")
-CITE_FORMATS = {  # format: (content type, file extension, renderer of one reference)
-    "bibtex": ("application/x-bibtex; charset=utf-8", "bib", bibtex),
-    "ris": ("application/x-research-info-systems; charset=utf-8", "ris", ris),
-    "gbt": ("text/plain; charset=utf-8", "txt", lambda ref: gbt7714(ref) + "\n"),
+CITE_FORMATS = {  # format: (content type, file extension, renderer of one reference, opens in the browser)
+    "bibtex": ("application/x-bibtex; charset=utf-8", "bib", bibtex, False),
+    "ris": ("application/x-research-info-systems; charset=utf-8", "ris", ris, False),
+    "gbt": ("text/plain; charset=utf-8", "txt", lambda ref: gbt7714(ref) + "\n", True),
 }
 CSV_BOM = "csv_bom"  # the renderer's extension: /db/table.csv_bom
 
@@ -39,12 +40,12 @@ CSV_BOM = "csv_bom"  # the renderer's extension: /db/table.csv_bom
 async def cite(datasette, request, base):
     fmt = (request.args.get("format") or "bibtex").strip()
     if fmt not in CITE_FORMATS:
-        return await error_response(datasette, request, f"format: 可选 {', '.join(CITE_FORMATS)} (unknown citation format)", 400)
+        return await error_response(datasette, request, f"format: 可选 {', '.join(CITE_FORMATS)}", 400)
     ids = parse_ids(request.args.get("ids") or "")
     if not ids:
-        return await error_response(datasette, request, "ids: 请给出案例编号，如 ids=mca2015-03-2,taicang100-001 (no case ids)", 400)
+        return await error_response(datasette, request, "ids: 请给出案例编号，如 ids=mca2015-03-2,taicang100-001", 400)
     if len(ids) > MAX_PACK_CASES:
-        return await error_response(datasette, request, f"ids: 最多{MAX_PACK_CASES}个案例 (at most {MAX_PACK_CASES} cases)", 400)
+        return await error_response(datasette, request, f"ids: 最多{MAX_PACK_CASES}个案例", 400)
 
     def references(conn):
         found = {c["id"]: c for c in named_rows(
@@ -53,16 +54,39 @@ async def cite(datasette, request, base):
 
     refs, unknown = await workers.run(datasette, references)  # the plugin's pool (workers.py)
     if unknown:
-        return await error_response(datasette, request, f"ids: 没有这些案例编号 {'、'.join(unknown)} (unknown case ids)", 404)
-    content_type, extension, render = CITE_FORMATS[fmt]
-    body = ("\n" if fmt == "bibtex" else "").join(render(r) for r in refs)
+        return await error_response(datasette, request, f"ids: 没有这些案例编号 {'、'.join(unknown)}", 404)
+    content_type, extension, render, readable = CITE_FORMATS[fmt]
+    body = ("\n" if fmt == "bibtex" else "").join(unique_references(refs, render))
     name = f"{ids[0] if len(ids) == 1 else 'casekb-references'}.{extension}"
+    disposition = "inline" if readable and request.args.get("download") != "1" else "attachment"
     return Response(body, content_type=content_type,
-                    headers={"content-disposition": f"attachment; filename=\"{name}\""})
+                    headers={"content-disposition": f"{disposition}; filename=\"{name}\""})
 
 
-def csv_bom(columns, rows, table, query_name, database):
+def labelled(columns, rows, expanded) -> tuple[list, list]:
+    """With _labels=on a foreign key's cell is {"value": …, "label": …}: as Datasette's own CSV does, the
+    value stays in its column and the label goes in a `<column>_label` column beside it."""
+    expanded = set(expanded or ())
+    if not expanded:
+        return list(columns), [list(row) for row in rows]
+    header = [name for column in columns for name in ((column, f"{column}_label") if column in expanded else (column,))]
+    out = []
+    for row in rows:
+        cells = []
+        for column, cell in zip(columns, row):
+            if column not in expanded:
+                cells.append(cell)
+            elif isinstance(cell, dict):
+                cells += [cell.get("value"), cell.get("label")]
+            else:
+                cells += [cell, None]
+        out.append(cells)
+    return header, out
+
+
+def csv_bom(columns, rows, table, query_name, database, data):
     """The page's rows as CSV for Excel: UTF-8 with BOM, CRLF line ends, the file named after the table."""
+    columns, rows = labelled(columns, rows, (data or {}).get("expanded_columns"))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([neutralise(c) for c in columns])

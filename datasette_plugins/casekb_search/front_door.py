@@ -11,9 +11,10 @@ and which long text columns a table page cuts. The home page adds `home` (exampl
 coverage of the data in numbers read from the database, the entries); the search page adds
 `search_help` (the examples, the query length limit, a link to browse by filters alone).
 """
+import re
 from urllib.parse import urlencode
 
-from kbcore.limits import MAX_QUERY_CHARS
+from kbcore.limits import MAX_COMPARED, MAX_QUERY_CHARS
 from kbcore.schema import KIND_LABELS, STATUS_LABELS
 
 from . import casebase
@@ -21,7 +22,7 @@ from .access import can_read
 from .exports import CSV_BOM
 from .kept import overview_data
 from .overview import READS as OVERVIEW_READS
-from .web import cases_url, stylesheet_url
+from .web import ERROR_TITLES, PLUGIN, SCRIPT, cases_url, in_users_words, stylesheet_url
 
 # Questions an official might type, offered as links on the home page and the search page
 # (a test checks that each one finds cases).
@@ -31,6 +32,13 @@ EXAMPLES = ("小区里到处是垃圾怎么办", "社区工作负担太重，怎
 LONG_COLUMNS = frozenset({"body", "body_original", "comment", "comment_original", "text_original",
                           "text_seg", "title_seg", "evidence", "residue_removed"})
 CUT = 30
+
+# A column's Chinese label is its metadata.yml description up to the first bracket, colon or arrow
+# ("案例编号（稳定：…）" -> 案例编号); a view whose columns are its table's reads that table's descriptions.
+_LABEL_END = re.compile(r"[（(：:→；;]")
+SAME_COLUMNS = {"real_cases": "cases"}
+# The database page lists what people use first; the rest keep metadata.yml's order.
+FIRST_TABLES = ("cases", "passages", "sources")
 
 # Tables whose `kind` and `status` columns hold the codes of kbcore.schema.
 CODED_TABLES = frozenset({"cases", "real_cases"})
@@ -48,7 +56,7 @@ NO_ARGUMENT = frozenset({"isnull", "notnull", "isblank", "notblank"})
 
 # Datasette's error titles and messages (datasette/views, datasette/app.py), as the error page says them.
 ERRORS = {
-    "404": "找不到这个页面", "Database not found": "找不到这个数据库", "Table not found": "找不到这个数据表",
+    "404": "找不到这个页面", "Database not found": "找不到这个页面", "Table not found": "找不到这个数据表",
     "Record not found": "找不到这条记录", "No data": "没有数据", "Invalid SQL": "SQL 语句有误",
     "Permission denied": "无权访问", "You do not have permission to view this table": "无权查看这个数据表",
     "You do not have permission to view this database": "无权查看这个数据库",
@@ -60,7 +68,6 @@ ERRORS = {
 ERROR_STARTS = {"Cannot sort table by ": "无法按这一列排序：", "_size must be <= ": "_size 最大为 ",
                 "_size must be a positive integer": "_size 必须是正整数", "_facet= is not allowed": "不允许使用 _facet=",
                 "Table not found: ": "找不到这个数据表：", "Row not found: ": "找不到这条记录："}
-STATUS_TITLES = {400: "请求有误", 403: "无权访问", 404: "找不到这个页面", 500: "服务器出错"}
 # Output formats as the export links name them (renderers: Datasette's json, the plugin's csv_bom).
 FORMAT_LABELS = {"json": "JSON", CSV_BOM: "Excel 用 CSV（UTF-8 带 BOM）"}
 
@@ -70,7 +77,12 @@ class Chinese:
 
     def __init__(self, datasette, database: str | None, view_name: str | None, data_url: str | None):
         self._datasette = datasette
+        self._database = database
         self.stylesheet = stylesheet_url(datasette)
+        self.script = datasette.urls.static_plugins(PLUGIN, SCRIPT)  # the basket and the filters (casekb.js)
+        base = casebase.current(datasette).database
+        self.case_url = datasette.urls.table(base, "cases") + "/" if base else ""
+        self.max_compared = MAX_COMPARED
         self.data_url = data_url
         self.lookups = LOOKUPS
         self.cut = CUT if view_name == "table" else 0  # row pages show everything
@@ -85,20 +97,41 @@ class Chinese:
     def description(self, database: str, table: str) -> str:
         return self._datasette.metadata("description", database=database, table=table, fallback=False) or ""
 
+    def column_label(self, database: str | None, table: str | None, column: str) -> str:
+        """A column in the users' words: the start of its metadata description, else its name."""
+        if not (database and table):
+            return column
+        columns = self._datasette.metadata("columns", database=database, table=SAME_COLUMNS.get(table, table),
+                                           fallback=False) or {}
+        label = _LABEL_END.split(columns.get(column) or "", 1)[0].strip()
+        return label if label and " / " not in label else column
+
+    def ordered_tables(self, database: str, tables: list) -> list:
+        """The database page's tables: cases, passages and sources first, then metadata.yml's order."""
+        listed = list(self._datasette.metadata("tables", database=database, fallback=False) or {})
+        rank = {name: i for i, name in enumerate(dict.fromkeys([*FIRST_TABLES, *listed]))}
+        return sorted(tables, key=lambda t: (rank.get(t["name"], len(rank)), t["name"]))
+
     def describe(self, table: str | None, filters, search: str | None, sort: str | None, sort_desc: str | None,
                  extra_wheres: int = 0) -> str:
         """What a table page shows, in words: Datasette's human_description_en in Chinese."""
         bits = [f"全文搜索“{search}”"] if search else []
         for column, lookup, value in filters.selections():
-            op = LOOKUPS.get(lookup, lookup)
-            label = self.coded(table, column).get(value)
-            shown = f"“{value}”" + (f"（{label}）" if label else "")
-            bits.append(f"{column} {op}" if lookup in NO_ARGUMENT else f"{column} {op} {shown}")
+            op = {"in": "属于", "notin": "不属于"}.get(lookup) or LOOKUPS.get(lookup, lookup)  # in a sentence
+            name = self.column_label(self._database, table, column)
+            codes = self.coded(table, column)
+            if codes and lookup in ("in", "notin"):  # kind 属于 book_case,journal_case -> 文献类型 属于 书中案例、…
+                shown = "、".join(codes.get(v.strip(), v.strip()) for v in str(value).split(","))
+            else:
+                label = codes.get(value)
+                shown = f"“{value}”" + (f"（{label}）" if label else "")
+            bits.append(f"{name} {op}" if lookup in NO_ARGUMENT else f"{name} {op} {shown}")
         if extra_wheres:
             bits.append(f"另有 {extra_wheres} 个自定义 SQL 条件")
         text = "筛选条件：" + "，".join(bits) if bits else ""
         if sort or sort_desc:
-            text += ("；" if text else "") + f"按 {sort or sort_desc} {'降序' if sort_desc else '升序'}排列"
+            shown = self.column_label(self._database, table, sort or sort_desc)
+            text += ("；" if text else "") + f"按{shown}{'降序' if sort_desc else '升序'}排列"
         return text
 
     def coded(self, table: str | None, column: str) -> dict:
@@ -116,10 +149,10 @@ class Chinese:
         for end in (" - invalid columns",):  # _col=a, b - invalid columns
             if str(text).endswith(end):
                 return "这些列不存在：" + str(text)[:-len(end)]
-        return text
+        return in_users_words(text)
 
     def status_title(self, status) -> str:
-        return f"{STATUS_TITLES.get(status, '出错了')}（{status}）"
+        return f"{ERROR_TITLES.get(status, '出错了')}（{status}）"
 
     def format_label(self, name: str) -> str:
         return FORMAT_LABELS.get(name, name)

@@ -1,6 +1,11 @@
 """/-/overview: the charts page. Numbers and SVG come from reports.overview; this module only
-turns table-cell filters into Datasette links and renders the template."""
+turns the filters of a bar segment, a cell or a table row into links and renders the template."""
+from urllib.parse import urlencode
+
 from datasette.utils.asgi import Response
+
+from kbcore.limits import MAX_RESULTS
+from reports.selection import FILTERS
 
 from reports.overview import overview_charts
 
@@ -12,12 +17,19 @@ from .web import cases_url, mechanism_url
 READS = ("cases", "real_cases", "coverage", "sources", "domains", "case_domains", "mechanisms", "case_mechanisms")
 
 
+# A source's cases are listed by the cases table with these columns (the search page has no source filter).
+LIST_COLUMNS = ("title", "region", "status", "chapter", "page")
+
+
 def _href(datasette, database: str, filters: dict) -> str:
-    """A mechanism alone opens its own page (cases with evidence); anything else opens the list of
-    real cases with those filters, so the list holds exactly the cases the cell counts."""
+    """A mechanism alone opens its own page (cases with evidence); anything else opens the search page's
+    listing of the real cases with those filters (all of them, up to MAX_RESULTS), so the list holds
+    exactly the cases the bar segment or cell counts."""
     if set(filters) == {"mechanism"}:
         return mechanism_url(datasette, filters["mechanism"])
-    return cases_url(datasette, database, filters)
+    if set(filters) <= set(FILTERS):
+        return datasette.urls.path("/-/search") + "?" + urlencode({**filters, "limit": MAX_RESULTS})
+    return cases_url(datasette, database, filters) + "&" + urlencode([("_col", c) for c in LIST_COLUMNS])
 
 
 @route(READS)

@@ -11,7 +11,7 @@ from datasette.utils.asgi import Response
 from kbcore.limits import MAX_COMPARED, MAX_TITLE_CHARS
 from reports.compare import comparison
 from reports.export import DEFAULT_FORMAT, check_format, download_name
-from reports.pack import course_pack, describe_selection
+from reports.pack import course_pack, describe_selection, search_record
 from reports.selection import FILTERS, SelectionError, parse_ids, select_cases, select_pack_cases
 
 from . import workers
@@ -57,10 +57,13 @@ async def pack_download(datasette, request, base):
     together = (request.args.get("title_only") or ("list" if params["query"] else "pages")) == "list"
 
     def work(conn):  # selection, pack and rendering: one job, off the event loop
-        case_ids = select_pack_cases(conn, searcher=base.searcher, limit=limit, **params)
+        reasons = {}
+        case_ids = select_pack_cases(conn, searcher=base.searcher, limit=limit, reasons=reasons, **params)
         if not case_ids:
             return None
-        pack = course_pack(conn, case_ids, title=title, selection=selection, title_only_together=together)
+        search = search_record(params["query"], reasons, **{k: params[k] for k in FILTERS})
+        pack = course_pack(conn, case_ids, title=title, selection=selection, title_only_together=together,
+                           search=search)
         return pack, pack_format.render(pack)
     try:
         made = await workers.run(datasette, work)
@@ -70,9 +73,11 @@ async def pack_download(datasette, request, base):
         return await _error(datasette, request, "没有符合条件的案例，未生成课程包 (no cases match)", status=404)
     pack, body = made
     name = download_name(pack, fmt)
-    ascii_name = f"casekb-pack-{pack['date']}.{fmt}"
+    ascii_name = f"casekb-pack-{pack.date}.{pack_format.suffix}"
+    # a printable page opens in the browser; download=1 (the link beside it) saves it
+    disposition = "inline" if pack_format.readable and request.args.get("download") != "1" else "attachment"
     return Response(body, content_type=pack_format.content_type, headers={
-        "content-disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"})
+        "content-disposition": f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"})
 
 
 async def _error(datasette, request, message: str, status: int = 400) -> Response:
@@ -151,6 +156,10 @@ def _case_summary(case: dict) -> dict:
 @route(READS)
 async def compare_page(datasette, request, base):
     data, error, status, params, options = await compared(datasette, request, base, with_options=True)
+    mechanism = params.get("mechanism")
+    if mechanism and options and mechanism not in options["mechanism"]:  # a mistyped or stale link
+        return await error_response(datasette, request, f"没有名为“{mechanism}”的治理机制。"
+                                    "可在“治理机制”页查看全部机制。", 404)
     return Response.html(await datasette.render_template(
         "casekb_compare.html",
         {"data": data, "error": error, "params": params, "options": options, "database": base.database,

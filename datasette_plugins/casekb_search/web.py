@@ -14,6 +14,7 @@ from reports.selection import SelectionError
 
 PLUGIN = "casekb"  # the distribution's name: its metadata key and its /-/static-plugins/ folder
 STYLESHEET = "casekb.css"
+SCRIPT = "casekb.js"  # the basket of cases and the search filters, on every page
 
 
 def config(datasette) -> dict:
@@ -61,7 +62,8 @@ def compare_url(datasette, **params) -> str:
 def pack_links(datasette, **params) -> list[dict]:
     """The course-pack downloads of a selection, one per format: (ids='a,b') or (q=..., domain=...)."""
     query = {k: v for k, v in params.items() if v}
-    return [{"format": f.id, "label": f.label, "params": query,  # params: the selection, for a form with a title
+    # params: the selection, for a form with a title; readable: a page that opens in the browser
+    return [{"format": f.id, "label": f.label, "params": query, "readable": f.readable,
              "url": datasette.urls.path("/-/pack") + "?" + urlencode({**query, "format": f.id})} for f in FORMATS.values()]
 
 
@@ -93,7 +95,18 @@ def json_response(body: dict, status: int = 200, headers: dict | None = None) ->
 
 
 NOSNIFF = {"x-content-type-options": "nosniff"}  # every response carries it (middleware.py)
-ERROR_TITLES = {400: "请求有误", 403: "无权查看", 404: "未找到", 503: "暂时无法处理"}
+# The one table of error titles: the plugin's error answers and Datasette's own error pages (front_door).
+ERROR_TITLES = {400: "请求有误", 403: "无权访问", 404: "找不到这个页面", 405: "不支持这种请求方式",
+                500: "服务器出错", 503: "暂时无法处理"}
+# A message's closing English gloss, "… (unknown case ids)": kept in JSON for programs, not shown on a page.
+_ENGLISH_GLOSS = re.compile(r"\s*\((?=[^()]*[A-Za-z]{2})[^()\u3400-\u9fff]*\)\s*$")
+
+
+def in_users_words(message) -> str:
+    """An error message as a page shows it: without the English gloss a message may end with."""
+    text = "" if message is None else str(message)
+    shown = _ENGLISH_GLOSS.sub("", text)
+    return shown or text
 
 
 async def error_response(datasette, request, message: str, status: int, json: bool = False,
@@ -105,5 +118,6 @@ async def error_response(datasette, request, message: str, status: int, json: bo
         return json_response({"error": message}, status=status, headers=headers)
     html = await datasette.render_template(
         [f"{status}.html", "error.html"],
-        {"ok": False, "error": message, "status": status, "title": ERROR_TITLES.get(status)}, request=request)
+        {"ok": False, "error": in_users_words(message), "status": status, "title": ERROR_TITLES.get(status)},
+        request=request)
     return Response.html(html, status=status, headers=headers)
