@@ -72,8 +72,7 @@ async def test_repeated_facets_are_refused(ds):
 
 async def test_ordinary_pages_pass_the_guard(ds):
     for path in PLUGIN_PAGES + ["/casekb/cases?_facet=region&region=太仓市", "/casekb?sql=select+1"]:
-        # 503 is the work pool out of time on a loaded machine (workers.py), never the guard
-        assert (await ds.client.get(path)).status_code in (200, 503), path
+        assert (await ds.client.get(path)).status_code == 200, path
 
 
 # --- 6. methods ----------------------------------------------------------------------------------
@@ -240,4 +239,4 @@ async def test_limit_takes_only_ascii_digits(ds):
         r = await ds.client.get("/-/search.json", params={"q": "社区减负", "limit": bad})
         assert r.status_code == 400 and "limit" in r.json()["error"], bad
     r = await ds.client.get("/-/search.json", params={"q": "社区减负", "limit": "3"})
-    assert r.status_code == 503 or (r.status_code == 200 and 1 <= len(r.json()["results"]) <= 3)
+    assert r.status_code == 200 and 1 <= len(r.json()["results"]) <= 3
