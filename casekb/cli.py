@@ -10,7 +10,7 @@ import click
 
 from index.encoders import DEFAULT_SPEC
 from ingest import IngestError
-from kbcore.limits import MAX_RESULTS
+from kbcore.limits import HEADER_TIMEOUT_SECONDS, MAX_RESULTS
 from reports.export import DEFAULT_FORMAT, FORMATS
 
 DEFAULT_DB = Path("data/casekb.db")
@@ -111,12 +111,17 @@ def _print_summary(summary: dict, db: Path):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Site metadata (default: the project's metadata.yml, from any working directory)")
-def serve(db, port, host, metadata):
-    """Serve the database with Datasette (read-only) and the casekb plugins."""
-    from .serve import METADATA, datasette_command
-    args = datasette_command(db, metadata or METADATA, host, port)
-    click.echo(f"casekb: http://{host}:{port}/  (search: http://{host}:{port}/-/search)")
-    os.execvp(args[0], args)
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Server processes, each with its own encoder and vectors  [default: the machine's cores]")
+@click.option("--header-timeout", type=click.FloatRange(0.001, 60), default=HEADER_TIMEOUT_SECONDS, show_default=True,
+              help="Seconds a client has, from connecting, to send a request's headers")
+def serve(db, port, host, metadata, workers, header_timeout):
+    """Serve the database with Datasette (read-only) and the casekb plugins, in worker processes."""
+    from .serve import METADATA, default_workers, server_command
+    workers = workers or default_workers()
+    args, env = server_command(db, metadata or METADATA, host, port, workers, header_timeout)
+    click.echo(f"casekb: http://{host}:{port}/  (search: http://{host}:{port}/-/search)  {workers} worker(s)")
+    os.execvpe(args[0], args, env)
 
 
 @main.command()

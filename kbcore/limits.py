@@ -33,3 +33,13 @@ PARALLEL_MIN_ITEMS = 16
 # The build. A corpus file above this is refused, naming it and its size: the largest bundled file
 # is 26 KB and a whole book is a few MB, while a 50 MB file took over 300 s and 2.2 GB to build.
 MAX_SOURCE_BYTES = 20 * 2**20
+
+# The served process (casekb serve, casekb.serve): a client gets this long to send a request's headers,
+# from the moment it connects; an idle socket is closed after it, so idle sockets cannot hold the file
+# descriptors. Each worker process holds at most SERVER_CONNECTIONS connections at once (the rest wait
+# in the listen backlog), never more than its file limit leaves after FILE_RESERVE for its own files.
+HEADER_TIMEOUT_SECONDS = 10
+SERVER_CONNECTIONS = 512
+FILE_RESERVE = 64
+SERVER_BACKLOG = 1024
+SHUTDOWN_SECONDS = 10      # SIGTERM: requests in flight get this long, then the workers are killed
