@@ -35,15 +35,25 @@ def main():
                    "passages or more; bench/ann.py measures recall and speed); after @ its search "
                    "parameters, e.g. HNSW32@efSearch=512")
 @click.option("--quiet", is_flag=True, help="No progress bars")
-def build(corpus, db, model, index_factory, quiet):
+@click.option("--embed-on", default="local", show_default=True,
+              help="Where the texts that need vectors are embedded: local (worker processes), ray (a Ray "
+                   "started on this machine) or ray:ADDRESS (a Ray cluster, e.g. ray:auto); needs casekb[cluster]")
+def build(corpus, db, model, index_factory, quiet, embed_on):
     """Build the database and its search indexes from the corpus."""
     from index.build import index_stage
 
     from .build import build as run_build
-    try:  # an unknown --model or --index fails in index_stage(), before anything is read or written
+    from .cluster import parse_embed_on, ray_embedder, require_ray
+    try:  # an unknown --model, --index or --embed-on fails here, before anything is read or written
+        where = parse_embed_on(embed_on)
+        if where.engine:
+            require_ray()
+        embed = ray_embedder(where.address, progress=not quiet) if where.engine else None
         summary = run_build(corpus, db, progress=not quiet,
-                            index_stage=index_stage(model, progress=not quiet, index=index_factory),
+                            index_stage=index_stage(model, progress=not quiet, index=index_factory, embed=embed),
                             stage=None if quiet else _echo_stage)
+    except ImportError as e:
+        raise click.ClickException(f"{e}\n{UNCHANGED}")
     except (IngestError, ValueError) as e:
         raise click.ClickException(f"{e}\n{UNCHANGED}")
     except (OSError, sqlite3.Error) as e:  # disk full, no permission, a read-only folder ...

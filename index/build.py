@@ -11,12 +11,15 @@ from .vector_index import FLAT, check_factory, write_vector_index
 
 
 def index_stage(model: str = DEFAULT_SPEC, progress: bool = True, threads: int = BUILD_WORKERS,
-                index: str = FLAT):
+                index: str = FLAT, embed=None):
     """A callable for casekb.build.build: (db, previous) -> summary additions, where previous is the
     earlier database (or None) whose vectors are reused. `index` is the FAISS index factory string
-    (`--index`). An unknown model or a factory string FAISS cannot parse fails here, at once."""
+    (`--index`). An unknown model or a factory string FAISS cannot parse fails here, at once.
+    `embed(spec, texts)` embeds the texts that need it (default: encode_in_workers on `threads`
+    processes; `casekb build --embed-on ray` passes casekb.cluster's)."""
     spec = check_spec(model)[0]
     factory = check_factory(index)
+    embed = embed or (lambda spec, texts: encode_in_workers(spec, texts, threads))
 
     def run(db, previous: Path | None):
         from tqdm import tqdm
@@ -24,7 +27,7 @@ def index_stage(model: str = DEFAULT_SPEC, progress: bool = True, threads: int =
             summary = add_fts(db, previous)
             bar.update()
             summary |= write_embeddings(db, spec, stored_vectors(previous, spec),
-                                       lambda texts: encode_in_workers(spec, texts, threads))
+                                       lambda texts: embed(spec, texts))
             bar.update()
             summary.update(write_vector_index(db, factory, threads))
             bar.update()
