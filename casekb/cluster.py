@@ -9,7 +9,8 @@ one single-threaded encoder, as a local worker process does: the vectors are the
   `ray:ray://HOST:10001` joins that cluster. Every node needs casekb installed, as here.
 - One actor per CPU the cluster offers (at most one per chunk); progress is shown per chunk.
 """
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 

@@ -113,7 +113,8 @@ def served(db: Path, metadata: Path, timeout: float = STARTUP_TIMEOUT, workers: 
     base = f"http://127.0.0.1:{port}"
     argv = casekb_serve_command(db, metadata, port=port, workers=workers, header_timeout=header_timeout)
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
+        # preexec_fn: a test's resource limit (setrlimit) for the server, set in the child before exec
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)  # noqa: PLW1509
         try:
             _wait_until_answering(proc, f"{base}/-/search", timeout, log)
             yield base, proc

@@ -34,7 +34,6 @@ from kbcore.text import CJK, CJK_CHAR
 
 from . import postagger
 
-
 TOP_KEYWORDS = 10
 ADMIN_SUFFIXES = ("省", "市", "县", "区", "镇", "乡", "街道", "村", "社区")
 LOCAL_SUFFIXES = ("新村", "苑", "老街", "桥")

@@ -65,9 +65,9 @@ def _viterbi(obs, states, start_p, trans_p, emit_p):
         before, now, path = V[t - 1], {}, {}
         V.append(now)
         mem_path.append(path)
-        prev_states = [x for x in mem_path[t - 1].keys() if len(trans_p[x]) > 0]
+        prev_states = [x for x in mem_path[t - 1] if len(trans_p[x]) > 0]
         alive = set(prev_states)
-        prev_states_expect_next = set(y for x in prev_states for y in trans_p[x].keys())
+        prev_states_expect_next = {y for x in prev_states for y in trans_p[x]}
         obs_states = set(states.get(obs[t], all_states)) & prev_states_expect_next
         if not obs_states:
             obs_states = prev_states_expect_next if prev_states_expect_next else all_states
@@ -92,7 +92,7 @@ def _viterbi(obs, states, start_p, trans_p, emit_p):
             if best is None or best[0] == MIN_INF:  # no finite candidate: exactly as jieba scores it
                 best = max((before[y0] + trans_p[y0].get(y, MIN_INF) + emit, y0) for y0 in prev_states)
             now[y], path[y] = best
-    prob, state = max((V[-1][y], y) for y in mem_path[-1].keys())
+    prob, state = max((V[-1][y], y) for y in mem_path[-1])
     route = [None] * len(obs)
     i = len(obs) - 1
     while i >= 0:

@@ -1,7 +1,6 @@
 """The served process (`casekb serve`, casekb/serve.py): worker processes that each answer and all stop on
 SIGTERM, and idle connections that cannot take the file descriptors a request needs (issue 21 item 3).
 Each test starts the real `casekb serve` command line on a loopback port."""
-import os
 import resource
 import signal
 import socket
@@ -61,7 +60,7 @@ def test_idle_connections_do_not_stop_requests_under_a_low_file_limit(built_db):
     """300 sockets that connect and send nothing, against a server with 256 files: requests still answer
     (idle sockets are closed after the header timeout; a worker holds no more connections than its limit allows)."""
     with served(built_db, METADATA, timeout=120, workers=1, header_timeout=1,
-                preexec_fn=low_file_limit(256)) as (base, proc):
+                preexec_fn=low_file_limit(256)) as (base, _proc):
         pid = get_json(f"{base}/-/casekb.json")["worker"]["pid"]
         port = int(base.rsplit(":", 1)[1])
         idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(300)]

@@ -15,7 +15,7 @@
 """
 import hashlib
 import json
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from weakref import WeakKeyDictionary
 
 from datasette.plugins import pm
