@@ -127,8 +127,13 @@ def _print_summary(summary: dict, db: Path):
               help="Seconds a client has, from connecting, to send a request's headers")
 def serve(db, port, host, metadata, workers, header_timeout):
     """Serve the database with Datasette (read-only) and the casekb plugins, in worker processes."""
+    from .asgi import check_metadata
     from .serve import METADATA, default_workers, server_command
     workers = workers or default_workers()
+    try:
+        check_metadata(metadata or METADATA)
+    except ValueError as e:
+        raise click.ClickException(str(e))
     args, env = server_command(db, metadata or METADATA, host, port, workers, header_timeout)
     click.echo(f"casekb: http://{host}:{port}/  (search: http://{host}:{port}/-/search)  {workers} worker(s)")
     os.execvpe(args[0], args, env)

@@ -1,6 +1,7 @@
 """The served process (`casekb serve`, casekb/serve.py): worker processes that each answer and all stop on
 SIGTERM, and idle connections that cannot take the file descriptors a request needs (issue 21 item 3).
 Each test starts the real `casekb serve` command line on a loopback port."""
+import os
 import resource
 import signal
 import socket
@@ -80,3 +81,16 @@ def test_idle_connections_do_not_stop_requests_under_a_low_file_limit(built_db):
         finally:
             for s in idle:
                 s.close()
+
+
+def test_bad_metadata_is_refused_in_one_line_before_any_worker_starts(built_db, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from casekb.cli import main
+    bad = tmp_path / "metadata.yml"
+    bad.write_text("title: [unclosed\n", encoding="utf-8")
+    started = []
+    monkeypatch.setattr(os, "execvpe", lambda *args: started.append(args))
+    result = CliRunner().invoke(main, ["serve", "--db", str(built_db), "--metadata", str(bad)])
+    assert result.exit_code == 1 and not started
+    assert f"{bad}: Metadata is not valid JSON or YAML" in result.output and "Traceback" not in result.output
