@@ -94,3 +94,19 @@ def test_bad_metadata_is_refused_in_one_line_before_any_worker_starts(built_db, 
     result = CliRunner().invoke(main, ["serve", "--db", str(built_db), "--metadata", str(bad)])
     assert result.exit_code == 1 and not started
     assert f"{bad}: Metadata is not valid JSON or YAML" in result.output and "Traceback" not in result.output
+
+
+def test_slow_headers_and_idle_kept_alive_connections_are_closed_after_the_header_timeout(built_db):
+    with served(built_db, METADATA, timeout=120, workers=1, header_timeout=1) as (base, _proc):
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port)) as kept, \
+                socket.create_connection(("127.0.0.1", port)) as slow:
+            kept.sendall(b"GET /-/casekb.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            slow.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # headers never finished
+            kept.settimeout(10)
+            assert kept.recv(65536).startswith(b"HTTP/1.1 200")
+            slow.settimeout(10)
+            assert slow.recv(1) == b""  # closed by the server, not by the 10 s timeout (which would raise)
+            deadline = time.monotonic() + 10
+            while kept.recv(65536) != b"":  # the rest of the answer, then the close
+                assert time.monotonic() < deadline
