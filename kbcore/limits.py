@@ -53,3 +53,13 @@ MAX_PDF_PAGES = 2000                      # pages of one PDF
 MAX_OCR_PAGES = 100                       # scanned pages of one document read by OCR
 MAX_RENDER_PIXELS = 40_000_000            # one page or image for OCR; A0 at 150 dpi is 35 million
 MAX_READ_SECONDS = 30 * 60                # reading one document, OCR included
+
+# The served process (casekb serve, casekb.serve): a client gets this long to send a request's headers,
+# from the moment it connects; an idle socket is closed after it, so idle sockets cannot hold the file
+# descriptors. Each worker process holds at most SERVER_CONNECTIONS connections at once (the rest wait
+# in the listen backlog), never more than its file limit leaves after FILE_RESERVE for its own files.
+HEADER_TIMEOUT_SECONDS = 10
+SERVER_CONNECTIONS = 512
+FILE_RESERVE = 64
+SERVER_BACKLOG = 1024
+SHUTDOWN_SECONDS = 10      # SIGTERM: requests in flight get this long, then the workers are killed

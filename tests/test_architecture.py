@@ -2,6 +2,7 @@
 
 The contracts are in pyproject.toml ([tool.importlinter]); a wrong import fails this test.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -61,12 +62,14 @@ def test_casekb_serve_works_from_any_directory(built_db, tmp_path, monkeypatch):
 
     from casekb.cli import main
 
+    from casekb.asgi import ARGUMENTS_VARIABLE
+
     started = []
-    monkeypatch.setattr(os, "execvp", lambda file, args: started.append(args))
+    monkeypatch.setattr(os, "execvpe", lambda file, args, env: started.append(json.loads(env[ARGUMENTS_VARIABLE])))
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["serve", "--db", str(built_db)])
     assert result.exit_code == 0, result.output
-    (args,) = started
+    (args,) = started  # what each worker gives Datasette's `serve` (casekb.asgi)
     for flag in ("--metadata", "--template-dir", "-i"):
         path = Path(args[args.index(flag) + 1])
         assert path.is_absolute() and path.exists(), (flag, path)

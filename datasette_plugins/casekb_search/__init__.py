@@ -14,11 +14,12 @@ from datasette import hookimpl
 
 from kbcore.words import init
 
-from . import casebase, errors, middleware, site_info, sql_functions
+from . import casebase, errors, middleware, page_cache, site_info, sql_functions
 from .access import can_read
 from .case_page import case_page_vars, is_case_page
 from .exports import CSV_BOM, cite, csv_bom
 from .front_door import install_globals, template_vars
+from .home_page import home_page
 from .mechanism_pages import mechanism_page, mechanisms_page
 from .overview import overview_page
 from .search_pages import search_json, search_page
@@ -35,6 +36,7 @@ def startup(datasette):
         init()
         errors.install()  # casekb's error pages replace Datasette's handler (no rich locals)
         sql_functions.relay_refusals(datasette)
+        page_cache.keep_table_permissions(datasette)  # pages cost little (page_cache.py)
         await casebase.load(datasette)
         install_globals(datasette)  # error pages are rendered without the hooks' variables
     return inner
@@ -57,7 +59,8 @@ def handle_exception(datasette, request, exception):
 
 @hookimpl
 def register_routes(datasette):
-    return [(r"^/-/search$", search_page), (r"^/-/search\.json$", search_json),
+    return [(r"^/(?P<format>)$", home_page),  # format: always empty, as Datasette's index view reads it
+            (r"^/-/search$", search_page), (r"^/-/search\.json$", search_json),
             (r"^/-/mechanisms$", mechanisms_page), (r"^/-/mechanisms/(?P<mechanism>[^/]+)$", mechanism_page),
             (r"^/-/compare$", compare_page), (r"^/-/compare\.json$", compare_json), (r"^/-/pack$", pack_download),
             (r"^/-/overview$", overview_page), (r"^/-/cite$", cite)] + site_info.routes(datasette)

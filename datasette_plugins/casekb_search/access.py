@@ -7,18 +7,23 @@ from datasette.utils.asgi import NotFound
 
 from . import workers
 from .casebase import CaseBase, current
+from .page_cache import kept_answer
 from .web import error_response, json_response
 
 FORBIDDEN = "无权查看案例库 (you do not have permission to view the case base)"
 
 
 async def can_read(datasette, actor, database: str, tables) -> bool:
-    for table in tables:
-        visible, _ = await datasette.check_visibility(actor, permissions=[
-            ("view-table", (database, table)), ("view-database", database), "view-instance"])
-        if not visible:
-            return False
-    return True
+    """Kept per actor while the metadata stays the same (page_cache.kept_answer): every page asks it
+    for each menu link."""
+    async def ask() -> bool:
+        for table in tables:
+            visible, _ = await datasette.check_visibility(actor, permissions=[
+                ("view-table", (database, table)), ("view-database", database), "view-instance"])
+            if not visible:
+                return False
+        return True
+    return await kept_answer(datasette, ("can_read", actor, database, tuple(tables)), ask)
 
 
 def route(reads: tuple[str, ...], json: bool = False):

@@ -2,8 +2,6 @@
 turns the filters of a bar segment, a cell or a table row into links and renders the template."""
 from urllib.parse import urlencode
 
-from datasette.utils.asgi import Response
-
 from kbcore.limits import MAX_RESULTS
 from reports.selection import FILTERS
 
@@ -11,6 +9,7 @@ from reports.overview import overview_charts
 
 from .access import route
 from .kept import overview_data
+from .page_cache import shared_page
 from .web import cases_url, mechanism_url
 
 # The real_cases and coverage views count; the tables behind them are read too.
@@ -37,7 +36,9 @@ async def overview_page(datasette, request, base):
     """Coverage, domains, regions and mechanisms of the case base, as charts with their data tables."""
     name = base.database
     data = await overview_data(datasette)  # read once per served file
-    charts = overview_charts(data, href=lambda filters: _href(datasette, name, filters))
-    return Response.html(await datasette.render_template(
-        "casekb_overview.html", {"charts": charts, "totals": data["totals"], "database": name},
-        request=request))
+
+    async def render():
+        charts = overview_charts(data, href=lambda filters: _href(datasette, name, filters))
+        return await datasette.render_template(
+            "casekb_overview.html", {"charts": charts, "totals": data["totals"], "database": name}, request=request)
+    return await shared_page(datasette, request, name, "overview", render)

