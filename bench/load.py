@@ -116,7 +116,8 @@ def report(clients, results, seconds) -> bool:
         errors = sum(not ok for _, ok in rows)
         p95 = percentile(ms, 0.95)
         met = met and errors == 0 and p95 <= GOAL_P95_MS
-        print(f"{name:<13} {len(rows):>8} {errors:>6} {percentile(ms, 0.5):>8.1f} {p95:>8.1f} {percentile(ms, 0.99):>8.1f}")
+        print(f"{name:<13} {len(rows):>8} {errors:>6} {percentile(ms, 0.5):>8.1f} "
+              f"{p95:>8.1f} {percentile(ms, 0.99):>8.1f}")
     return met
 
 

@@ -19,13 +19,13 @@ import yaml
 from ingest import IngestError
 from ingest.clean import REPAIRS_FILE, RESIDUE_FILE, clean, load_repairs, load_residue, rejoins
 from ingest.formats import Extracted, guards, read_document
+from ingest.group import segment
 from ingest.manifest import MANIFEST, load_manifest
 from ingest.passages import join_blocks
-from ingest.group import segment
+from ingest.proposal import cases_layout, fold, propose_kind, script, title_of
 from ingest.read import read_text
 from ingest.segment import SOURCE_KINDS
 from ingest.segment.documents import marked
-from ingest.proposal import cases_layout, fold, propose_kind, script, title_of
 from kbcore.schema import is_case
 
 from .corpus_lock import corpus_lock
@@ -232,7 +232,8 @@ def _write(corpus: Path, additions: list[Addition], candidate: Path) -> None:
 
 def _files(a: Addition) -> list[tuple[str, bytes]]:
     """(corpus-relative name, bytes) of the files an addition puts in the corpus."""
-    return [(a.entry["file"], a.text.encode("utf-8"))] + ([(a.entry["original"], a.data)] if "original" in a.entry else [])
+    return [(a.entry["file"], a.text.encode("utf-8"))] + (
+        [(a.entry["original"], a.data)] if "original" in a.entry else [])
 
 
 def _create(path: Path, data: bytes) -> Path:

@@ -32,15 +32,24 @@ from .fusion import Fused, fuse, length_fair
 from .gate import GateEvidence, background_vectors, nearest_background
 from .query import Query, QueryTerms, SearchError, clean_query, mechanism_catalogue, named_mechanisms, parse_query
 from .ranking import TITLE_ONLY_AHEAD, Ranking, shipped
-from .results import (NO_ANSWER, SUGGESTED_QUERIES, describe, describe_listing, describe_neighbours, is_english,
-                      no_answer_note, suggestions)
+from .results import (
+    NO_ANSWER,
+    SUGGESTED_QUERIES,
+    describe,
+    describe_listing,
+    describe_neighbours,
+    is_english,
+    no_answer_note,
+    suggestions,
+)
 from .vectors import IndexMismatch, case_centre, load_vectors, nearest_cases, standing
 
 __all__ = ["Searcher", "open_searcher", "SearchError", "Answer", "CANDIDATES", "MODES", "NO_ANSWER",
            "SUGGESTED_QUERIES", "Filters", "suggestions"]
 
 CANDIDATES = 100  # hits each retriever hands to fusion
-QUERY_THREADS = 1  # one query per request thread: a 2-thread encoder had p95 212 ms against 1.5 ms on a busy 2-core machine
+# one query per request thread: a 2-thread encoder had p95 212 ms against 1.5 ms on a busy 2-core machine
+QUERY_THREADS = 1
 # Query vectors kept (most recently used): the back button, the next page, a pack or a comparison made
 # from a search ask for the same query again. A 384-d vector is 1.5 KB: 1,024 of them are 1.5 MB.
 QUERY_CACHE = 1024

@@ -15,8 +15,16 @@ from .group import read_group, repairs, source_groups, start, tag_rows
 from .manifest import load_manifest
 from .mechanisms import mechanism_rows
 from .passes import corpus_passes
-from .reuse import (GROUP_TABLES, STAGE_RULES, attach_previous, copy_group, detach_previous, fingerprints,
-                    reusable, source_key)
+from .reuse import (
+    GROUP_TABLES,
+    STAGE_RULES,
+    attach_previous,
+    copy_group,
+    detach_previous,
+    fingerprints,
+    reusable,
+    source_key,
+)
 from .tag import domain_rows
 from .write import create_database, create_indexes, insert_rows
 

@@ -12,7 +12,6 @@ from kbcore.schema import LOST_CHARACTER, kind_label
 from .citation import case_reference, gbt7714
 
 
-
 def rows(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
     """The result rows as dicts keyed by column name."""
     cursor = conn.execute(sql, params)

@@ -218,7 +218,8 @@ def overview_charts(data: dict, href=lambda filters: None) -> list[dict]:
                          links=[_segment_links(href, {"domain": d["domain"]}) for d in by_domain],
                          label_links=[href({"domain": d["domain"]}) for d in by_domain]),
         "table": {"columns": ["领域", "有正文", "仅有标题", "合计"],
-                  "rows": [[{"text": d["domain"], "href": href({"domain": d["domain"]})}, d["full_text"], d["title_only"], d["cases"]]
+                  "rows": [[{"text": d["domain"], "href": href({"domain": d["domain"]})},
+                            d["full_text"], d["title_only"], d["cases"]]
                            for d in by_domain]},
     }, {
         "id": "regions", "title": "各地区的案例数",

@@ -3,7 +3,6 @@ import re
 
 from .pack import CoursePack
 
-
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 _LINE_START = re.compile(r"^(\s*)(#|>|[-+]\s|\d+[.)]\s?)")
 

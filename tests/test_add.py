@@ -12,8 +12,21 @@ from click.testing import CliRunner
 from casekb.build import build
 from casekb.cli import main
 from conftest import CORPUS
-from documents import (CASES, ENCRYPTED_PDF, NANJING, SITE_RESIDUE, TAICANG, case_lines, cjk_font, paragraphs,
-                       printed_pdf, text_image, web_page, word_book_cases, word_cases)
+from documents import (
+    CASES,
+    ENCRYPTED_PDF,
+    NANJING,
+    SITE_RESIDUE,
+    TAICANG,
+    case_lines,
+    cjk_font,
+    paragraphs,
+    printed_pdf,
+    text_image,
+    web_page,
+    word_book_cases,
+    word_cases,
+)
 from ingest import IngestError
 from ingest.clean import clean
 from ingest.formats.radicals import RADICALS
@@ -57,7 +70,8 @@ def assert_whole_and_clean(case: dict, expected: dict, other: dict, fold=lambda 
 @pytest.mark.slow
 def test_word_file_with_two_cases(corpus_copy, tmp_path):
     entry = added(corpus_copy, word_cases(tmp_path / "选编.docx"), "--region", "太仓市", "--date", "2020")
-    assert (entry["kind"], entry["format"], entry["script"], entry["expected_cases"]) == ("cases", "docx", "Simplified", 2)
+    assert (entry["kind"], entry["format"], entry["script"], entry["expected_cases"]) == (
+        "cases", "docx", "Simplified", 2)
     assert entry["title"] == "基层治理案例选编" and entry["original"].startswith("originals/")
     assert (corpus_copy / entry["original"]).read_bytes() == (tmp_path / "选编.docx").read_bytes()
     cases = built_cases(corpus_copy, tmp_path, entry["id"])
@@ -178,7 +192,8 @@ def bad_docx(tmp_path):
 
 def empty_page(tmp_path):
     path = tmp_path / "nav.html"
-    path.write_text("<html><body><nav><a href='/'>首页</a></nav><footer>版权所有</footer></body></html>", encoding="utf-8")
+    path.write_text("<html><body><nav><a href='/'>首页</a></nav><footer>版权所有</footer></body></html>",
+                    encoding="utf-8")
     return path, "no main text"
 
 

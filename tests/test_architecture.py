@@ -60,9 +60,8 @@ def test_casekb_serve_works_from_any_directory(built_db, tmp_path, monkeypatch):
 
     from click.testing import CliRunner
 
-    from casekb.cli import main
-
     from casekb.asgi import ARGUMENTS_VARIABLE
+    from casekb.cli import main
 
     started = []
     monkeypatch.setattr(os, "execvpe", lambda file, args, env: started.append(json.loads(env[ARGUMENTS_VARIABLE])))

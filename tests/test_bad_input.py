@@ -5,8 +5,8 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from casekb.cli import main
 from casekb.build import build
+from casekb.cli import main
 from ingest import IngestError
 from ingest.read import read_text
 

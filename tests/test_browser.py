@@ -161,7 +161,8 @@ def _check_phone_layout(pg):
         for b in filters[i + 1:]:
             assert not _overlap(a, b), f"filters overlap: {a} {b}"
     targets = pg.locator('ul.casekb-nav a, .casekb-query input, .casekb-filters select, '
-                         'details.casekb-filter-box summary, .casekb-results label.pick, .casekb-select input[type=submit], .casekb-results .open a')
+                         'details.casekb-filter-box summary, .casekb-results label.pick, '
+                         '.casekb-select input[type=submit], .casekb-results .open a')
     for box in _boxes(targets):
         if box and box["width"]:  # hidden ones (in a closed group) have no size
             assert box["height"] >= TAP, f"tap target {box} lower than {TAP}px"
@@ -339,7 +340,8 @@ def test_overview_chart_text_stays_readable_on_a_phone(browser, server, tmp_path
 # --- the phone: every casekb page fits, charts open their cases, the basket lasts ---------------------------
 
 PHONE_PAGES = ["/", f"/-/search?q={QUERY}", "/-/search?domain=社区治理", "/-/overview", "/-/mechanisms",
-               "/-/mechanisms/社区减负", "/-/compare", "/-/compare?mechanism=社区减负", f"/-/compare?cases={','.join(TRIO)}",
+               "/-/mechanisms/社区减负", "/-/compare", "/-/compare?mechanism=社区减负",
+               f"/-/compare?cases={','.join(TRIO)}",
                "/casekb/cases/mca2015-03-2", "/casekb/cases/taicang100-001", "/casekb", "/casekb/cases",
                "/casekb/cases?_facet=region", "/casekb/passages_mentioning?term=两份清单",
                "/casekb?sql=select+id,+title,+body+from+cases+limit+3", "/nosuchpage"]

@@ -28,7 +28,8 @@ STANDARD_EXAMPLES = [
      "天津: 天津科学技术出版社, 1980: 56-114."),
     (Reference("J", "蓝田生物群: 一个认识多细胞生物起源和早期演化的新窗口", ["袁训来", "陈哲", "肖书海", "张昀"],
                serial="科学通报", year="2012", volume="55", issue="34", pages="3219"),
-     "袁训来, 陈哲, 肖书海, 等. 蓝田生物群: 一个认识多细胞生物起源和早期演化的新窗口[J]. 科学通报, 2012, 55(34): 3219."),
+     "袁训来, 陈哲, 肖书海, 等. 蓝田生物群: 一个认识多细胞生物起源和早期演化的新窗口[J]. "
+     "科学通报, 2012, 55(34): 3219."),
     (Reference("J", "循证医学研究方法: 附视频", ["李幼平", "王莉"], online=True, serial="中华移植杂志(电子版)",
                year="2010", volume="4", issue="3", pages="225-228", accessed="2014-06-09",
                url="http://www.cqvip.com/Read/Read.aspx?id=36658332"),
@@ -48,7 +49,8 @@ STANDARD_EXAMPLES = [
                accessed="2013-03-26", url="http://www.cnnic.net.cn/hlwfzyj/hlwxzbg/201201/P020120709345264469680.pdf"),
      "中国互联网络信息中心. 第29次中国互联网络发展现状统计报告[R/OL]. (2012-01-16)[2013-03-26]. "
      "http://www.cnnic.net.cn/hlwfzyj/hlwxzbg/201201/P020120709345264469680.pdf."),
-    (Reference("M", "Origins and concepts of digital literacy", ["BAWDEN D"], container_authors=["LANKSHEAR C", "KNOBEL M"],
+    (Reference("M", "Origins and concepts of digital literacy", ["BAWDEN D"],
+               container_authors=["LANKSHEAR C", "KNOBEL M"],
                container_title="Digital literacies: concepts, policies and practices", place="New York",
                publisher="Peter Lang", year="2008", pages="17-32"),
      "BAWDEN D. Origins and concepts of digital literacy[M]//LANKSHEAR C, KNOBEL M. Digital literacies: concepts, "

@@ -27,7 +27,8 @@ def test_width_and_spacing_normalised_without_changing_words():
 
 
 def test_web_residue_is_removed_and_counted():
-    text = "高级检索\n首页\n当前位置: 首页 -> 正文\n?\n正文第一段，内容完整。\n图片说明(网络配图)\n正文第二段。\n猜你喜歡\n链接一\n91香蕉高清-人人爽"
+    text = ("高级检索\n首页\n当前位置: 首页 -> 正文\n?\n正文第一段，内容完整。\n图片说明(网络配图)\n"
+            "正文第二段。\n猜你喜歡\n链接一\n91香蕉高清-人人爽")
     lines, removed = clean(text, "page.txt", load_residue(CORPUS_RESIDUE))
     assert [t for _, t in lines] == ["正文第一段，内容完整。", "正文第二段。"]
     assert removed["site_navigation"] == 3 and removed["image_caption"] == 1
@@ -40,10 +41,12 @@ def test_line_numbers_survive_cleaning():
 
 
 def test_page_break_duplicate_and_broken_paragraph():
-    text = ("全书辅之以专家点评，便于人们把握“政社互动”个案中蕴含的推广价值和操作办法。\n\n法,为各地学习、借鉴提供了有益向导。\n\n"
+    text = ("全书辅之以专家点评，便于人们把握“政社互动”个案中蕴含的推广价值和操作办法。\n\n"
+            "法,为各地学习、借鉴提供了有益向导。\n\n"
             "在进一步扩大社会参与方面，主要是积极推进“三社联动”，促进社区、\n\n社会组织之间的资源共享。")
     out = [t for _, t in lines_of(text)]
-    assert out == ["全书辅之以专家点评，便于人们把握“政社互动”个案中蕴含的推广价值和操作办法，为各地学习、借鉴提供了有益向导。",
+    assert out == ["全书辅之以专家点评，便于人们把握“政社互动”个案中蕴含的推广价值和操作办法，"
+                   "为各地学习、借鉴提供了有益向导。",
                    "在进一步扩大社会参与方面，主要是积极推进“三社联动”，促进社区、社会组织之间的资源共享。"]
 
 
@@ -80,7 +83,8 @@ def test_dropping_a_case_file_in_corpus_adds_bodies_and_new_cases(corpus_copy):
     assert cases["taicang100-067"]["title"] == "一个新的案例"
     assert summary.title_only_cases == 65
     comment_passages = [p for p in tables["passages"] if p["case_id"] == "taicang100-001" and p["field"] == "comment"]
-    assert comment_passages and one["comment"][comment_passages[0]["start"]:comment_passages[0]["end"]] == comment_passages[0]["text"]
+    assert comment_passages
+    assert one["comment"][comment_passages[0]["start"]:comment_passages[0]["end"]] == comment_passages[0]["text"]
 
 
 def test_merge_refuses_a_second_text_for_the_same_case(tmp_path):
@@ -93,4 +97,5 @@ def test_merge_refuses_a_second_text_for_the_same_case(tmp_path):
 def test_a_case_heading_with_a_comma_is_not_run_into_its_first_paragraph():
     """A long or comma'd heading is not prose broken by the layout: its case keeps its title."""
     lines, _ = clean("案例1：以党建引领，推动社区治理\n社区党委牵头成立议事会，居民每月议事一次。\n", "x.txt")
-    assert [text for _, text in lines] == ["案例1：以党建引领，推动社区治理", "社区党委牵头成立议事会，居民每月议事一次。"]
+    assert [text for _, text in lines] == ["案例1：以党建引领，推动社区治理",
+                                           "社区党委牵头成立议事会，居民每月议事一次。"]

@@ -3,8 +3,20 @@ import importlib.util
 
 import pytest
 
-from documents import (CASES, ENCRYPTED_PDF, NANJING, SITE_RESIDUE, TAICANG, case_lines, cjk_font, paragraphs,
-                       printed_pdf, text_image, web_page, word_cases)
+from documents import (
+    CASES,
+    ENCRYPTED_PDF,
+    NANJING,
+    SITE_RESIDUE,
+    TAICANG,
+    case_lines,
+    cjk_font,
+    paragraphs,
+    printed_pdf,
+    text_image,
+    web_page,
+    word_cases,
+)
 from ingest import IngestError
 from ingest.formats import ocr, read_document
 from ingest.formats.layout import Line, Page, paragraphs as layout_paragraphs

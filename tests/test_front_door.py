@@ -17,8 +17,8 @@ from datasette.app import Datasette
 from casekb.serve import TEMPLATE_DIR, datasette_command
 from datasette_plugins.casekb_search.front_door import EXAMPLES
 from kbcore.limits import MAX_QUERY_CHARS
-from reports.export import FORMATS
 from kbcore.schema import KIND_LABELS, LOST_CHARACTER, STATUS_LABELS
+from reports.export import FORMATS
 from zh_interface import english_in as english_in_text, visible_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +42,8 @@ def english_in(page: str) -> list[str]:
 # --- the templates are pinned to the Datasette they were copied from ---------------------------
 
 def pins() -> dict[str, str]:
-    lines = [line.split() for line in PINS.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    lines = [line.split() for line in PINS.read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#")]
     return {path: digest for digest, path in lines}
 
 
@@ -227,7 +228,8 @@ async def test_passages_mentioning_examples_find_passages(site):
     examples = re.search(r"（如 ([^）]+)）", description).group(1).split("、")
     assert examples
     for term in examples:
-        rows = (await site.client.get("/casekb/passages_mentioning.json", params={"term": term, "_shape": "array"})).json()
+        rows = (await site.client.get("/casekb/passages_mentioning.json",
+                                      params={"term": term, "_shape": "array"})).json()
         assert rows and all(term[:2] in r["text"] for r in rows), term
 
 
@@ -352,7 +354,8 @@ async def test_csv_for_excel_with_labels_has_plain_cells_and_a_label_column(site
     assert header[header.index("source_id") + 1] == "source_id_label"
     assert len(body) == 7 and all(len(row) == len(header) for row in body)
     cells = [dict(zip(header, row)) for row in body]
-    assert {c["source_id"] for c in cells} == {"mca2015-03"} and {c["source_id_label"] for c in cells} == {"社区治理的地方创新"}
+    assert {c["source_id"] for c in cells} == {"mca2015-03"}
+    assert {c["source_id_label"] for c in cells} == {"社区治理的地方创新"}
     assert not any("{'value'" in cell or "'label'" in cell for row in body for cell in row)
 
 

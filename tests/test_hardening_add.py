@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from documents import TAICANG, page_pdf, paragraphs, word_cases
 
 from casekb.cli import main
+from documents import TAICANG, page_pdf, paragraphs, word_cases
 from ingest.formats import guards
 from ingest.manifest import load_manifest
 from kbcore.limits import (
@@ -30,7 +30,8 @@ TRADITIONAL = ["太倉市：政社互動的兩份清單", "2008年起，太倉�
                "兩份清單讓村居委會從繁重的行政事務中解脫出來，社區工作者因此有更多時間走訪居民。"]
 JAPANESE = ["太倉市の政社連携", "太倉市は2008年から、政府の行政管理と住民自治をつなぐ方法を探ってきました。",
             "地域の住民はこの取り組みに参加し、二つのリストで役割を分けています。"]
-KOREAN = ["타이창시의 정사 상호작용", "타이창시는 2008년부터 정부 행정 관리와 주민 자치를 연결하는 방법을 모색해 왔습니다.",
+KOREAN = ["타이창시의 정사 상호작용",
+          "타이창시는 2008년부터 정부 행정 관리와 주민 자치를 연결하는 방법을 모색해 왔습니다.",
           "주민들은 이 활동에 참여하고 있으며 두 개의 목록으로 역할을 나누었습니다."]
 
 

@@ -69,17 +69,17 @@ async def sql(ds, query: str, html: bool = False):
 # --- 1. SQL functions: bounded input, clear errors -----------------------------------------
 
 @pytest.mark.parametrize("query, needle", [
-    (f"select semantic_search(printf('%.*c', {MAX_QUERY_CHARS + 1}, 'x'))", f"semantic_search: "),
+    (f"select semantic_search(printf('%.*c', {MAX_QUERY_CHARS + 1}, 'x'))", "semantic_search: "),
     ("select semantic_search(printf('%.*c', 4000000, 'x'), 5)", f"{MAX_QUERY_CHARS}"),
     (f"select fts_query(printf('%.*c', {MAX_QUERY_CHARS + 1}, 'x'))", "fts_query: "),
-    (f"select jieba_cut(printf('%.*c', {MAX_CUT_CHARS + 1}, 'x'))", f"jieba_cut: "),
+    (f"select jieba_cut(printf('%.*c', {MAX_CUT_CHARS + 1}, 'x'))", "jieba_cut: "),
     ("select count(*) from passages where jieba_cut(printf('%.*c', 1000000, text)) != ''", f"{MAX_CUT_CHARS}"),
     ("select semantic_search('垃圾', 0)", f"semantic_search: k must be a number from 1 to {MAX_RESULTS}"),
     ("select semantic_search('垃圾', 101)", f"semantic_search: k must be a number from 1 to {MAX_RESULTS}"),
     ("select semantic_search('垃圾', 'lots')", f"semantic_search: k must be a number from 1 to {MAX_RESULTS}"),
     ("select semantic_search('垃圾', 2.5)", f"semantic_search: k must be a number from 1 to {MAX_RESULTS}"),
     ("select semantic_search('垃圾', '²')", f"semantic_search: k must be a number from 1 to {MAX_RESULTS}"),
-    (f"select semantic_search('垃圾', printf('%.*c', 5000, '9'))", f"semantic_search: k must be a number"),
+    ("select semantic_search('垃圾', printf('%.*c', 5000, '9'))", "semantic_search: k must be a number"),
 ])
 async def test_sql_functions_refuse_oversized_input_with_a_message_naming_them(ds, monkeypatch, query, needle):
     base = casebase.current(ds)
@@ -171,7 +171,8 @@ async def test_docx_pack_from_the_raw_url_in_the_issue(ds):
     assert docx.Document(io.BytesIO(r.content)).paragraphs
 
 
-@pytest.mark.parametrize("title", ["案例\u202egpj.exe.html", "a\u2066b\u2069c\u200e\u200fd\u202ae\u202cf", "x\x07y\x85z"])
+@pytest.mark.parametrize("title", ["案例\u202egpj.exe.html", "a\u2066b\u2069c\u200e\u200fd\u202ae\u202cf",
+                                   "x\x07y\x85z"])
 def test_download_names_have_no_format_or_control_characters(title):
     name = download_name(SimpleNamespace(title=title, date="2026-11-25"), "html")  # a CoursePack's two fields
     assert not re.search(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069\x00-\x1f\x7f-\x9f]", name), name

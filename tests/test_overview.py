@@ -167,7 +167,8 @@ async def test_chart_links_open_exactly_the_counted_cases(ds, conn):
         return {cid for (cid,) in conn.execute(sql, params)}
     expected = {
         segments["太仓市：有正文 3"]: ids("select id from real_cases where region = '太仓市' and status = 'full_text'"),
-        segments["太仓市：仅有标题 66"]: ids("select id from real_cases where region = '太仓市' and status = 'title_only'"),
+        segments["太仓市：仅有标题 66"]: ids("select id from real_cases where region = '太仓市' "
+                                          "and status = 'title_only'"),
         segments["社区治理：有正文 4"]: ids("select id from real_cases where status = 'full_text' and id in "
                                           "(select case_id from case_domains where domain = '社区治理')"),
         cells["社区治理 × 南京市：1"]: ids("select id from real_cases where region = '南京市' and id in "

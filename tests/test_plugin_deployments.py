@@ -123,7 +123,8 @@ async def prefixed(built_db):
 
 
 @pytest.mark.parametrize("path", ["/", "/-/search?q=社区减负", "/-/mechanisms", "/-/mechanisms/社区减负",
-                                  f"/-/compare?cases={TRIO}", "/-/compare", "/-/overview", "/casekb/cases/mca2015-03-2"])
+                                  f"/-/compare?cases={TRIO}", "/-/compare", "/-/overview",
+                                  "/casekb/cases/mca2015-03-2"])
 async def test_every_link_keeps_the_base_url(prefixed, path):
     r = await prefixed.client.get(path)
     assert r.status_code == 200
@@ -136,7 +137,8 @@ async def test_prefixed_links_lead_somewhere(prefixed):
     assert {"/prefix/-/search", "/prefix/-/overview", "/prefix/-/mechanisms", "/prefix/-/compare"} <= set(
         links(home, "http://localhost/prefix/"))
     page = (await prefixed.client.get("/-/search", params={"q": "社区减负"})).text
-    targets = [u for u in re.findall(r'href="([^"]+)"', page) if "/-/pack?" in u or "/cases/" in u or "/-/compare?" in u]
+    targets = [u for u in re.findall(r'href="([^"]+)"', page)
+               if "/-/pack?" in u or "/cases/" in u or "/-/compare?" in u]
     assert len(targets) > 3
     for url in targets[:6]:
         r = await prefixed.client.get(PrefixedUrlString(unescape(url)))

@@ -70,7 +70,8 @@ def test_a_corpus_without_residue_file_has_no_residue_rules(tmp_path):
 
 
 def test_residue_file_rules_are_applied_and_counted(tmp_path):
-    path = write(tmp_path, "residue.yml", "drop_lines:\n  nav: [首页, \"当前位置.*\"]\ntruncate_at:\n  related: [相关阅读]\n")
+    path = write(tmp_path, "residue.yml",
+                 "drop_lines:\n  nav: [首页, \"当前位置.*\"]\ntruncate_at:\n  related: [相关阅读]\n")
     lines, removed = clean("首页\n当前位置：正文\n正文。\n相关阅读\n链接", "page.txt", load_residue(path))
     assert [t for _, t in lines] == ["正文。"]
     assert removed == {"nav": 2, "related": 2}

@@ -129,7 +129,8 @@ def test_overview_shows_the_first_sources_and_regions_and_sums_the_rest(conn, mo
     monkeypatch.setattr(reports.overview, "SHOWN_SOURCES", 2)
     monkeypatch.setattr(reports.overview, "SHOWN_REGIONS", 3)
     data = overview(conn)
-    charts = {c["id"]: c for c in overview_charts(data, href=lambda f: "/x?" + "&".join(f"{k}={v}" for k, v in f.items()))}
+    charts = {c["id"]: c
+              for c in overview_charts(data, href=lambda f: "/x?" + "&".join(f"{k}={v}" for k, v in f.items()))}
     sources, regions = len(data["coverage"]), len(data["by_region"])
     assert sources > 2 and regions > 3
     rows = charts["coverage"]["table"]["rows"]
@@ -143,7 +144,8 @@ def test_overview_shows_the_first_sources_and_regions_and_sums_the_rest(conn, mo
     assert regions_table[3][0] == f"其余{regions - 3}个地区"
     assert regions_table[3][-1] == sum(r["cases"] for r in data["by_region"][3:])
     heat = charts["domain-region"]["table"]
-    assert heat["columns"] == ["领域", *[r["region"] for r in data["by_region"][:3]], f"其余{regions - 3}个地区", "合计"]
+    assert heat["columns"] == ["领域", *[r["region"] for r in data["by_region"][:3]],
+                               f"其余{regions - 3}个地区", "合计"]
     for row, full in zip(heat["rows"], data["domain_region"]["counts"]):
         assert row[-1] == sum(full)  # totals unchanged
         assert row[4] == 0 or row[4]["href"] is None  # the summed column opens nothing

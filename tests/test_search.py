@@ -81,7 +81,8 @@ def test_empty_and_overlong_queries_get_clear_errors(searcher, query, message):
 
 
 def test_highlight_escapes_before_marking():
-    assert highlight("<b>垃圾</b> & 垃圾", ["垃圾"]) == "&lt;b&gt;<strong>垃圾</strong>&lt;/b&gt; &amp; <strong>垃圾</strong>"
+    assert highlight("<b>垃圾</b> & 垃圾", ["垃圾"]) == (
+        "&lt;b&gt;<strong>垃圾</strong>&lt;/b&gt; &amp; <strong>垃圾</strong>")
     assert highlight("社區減負", ["社区"]) == "<strong>社區</strong>減負"
 
 

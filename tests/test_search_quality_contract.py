@@ -36,7 +36,8 @@ async def test_a_question_about_nothing_in_the_corpus_gets_no_cases_and_says_so(
 def test_the_cli_says_nothing_relevant_was_found_and_what_to_try(built_db):
     result = CliRunner().invoke(main, ["search", NONSENSE[0], "--db", str(built_db)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("没有找到很相关的案例") and "建议" in result.output and "换一种说法" in result.output
+    assert result.output.startswith("没有找到很相关的案例")
+    assert "建议" in result.output and "换一种说法" in result.output
     as_json = CliRunner().invoke(main, ["search", NONSENSE[0], "--db", str(built_db), "--json"])
     assert as_json.exit_code == 0 and json.loads(as_json.output) == []
 
@@ -66,12 +67,14 @@ async def test_filters_alone_list_the_real_cases_with_text_first(ds, built_db):
 
 
 def test_the_cli_lists_cases_for_filters_alone(built_db):
-    result = CliRunner().invoke(main, ["search", "--domain", "生态建设", "--db", str(built_db), "--json", "--limit", "100"])
+    result = CliRunner().invoke(main, ["search", "--domain", "生态建设", "--db", str(built_db),
+                                       "--json", "--limit", "100"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data and _text_first(data) and all("生态建设" in r["domains"] for r in data)
     with closing(connect_readonly(built_db)) as conn:
-        others = {cid for (cid,) in conn.execute("select id from cases where kind not in (select id from document_kinds where is_case)")}
+        others = {cid for (cid,) in conn.execute(
+            "select id from cases where kind not in (select id from document_kinds where is_case)")}
     assert not others & {r["case_id"] for r in data}
 
 

@@ -56,10 +56,12 @@ def test_book_prefaces_essay_and_contents():
     preface, overview, *cases = segment("book", BOOK)
     assert (preface["kind"], preface["title"], preface["number"], preface["author"]) == ("preface", "序一", 1, "蒋昆生")
     assert texts(preface["blocks"])[1:] == ["是为序。", "（蒋昆生：民政部基层政权和社区建设司司长）"]
-    assert (overview["kind"], overview["title"], overview["author"]) == ("overview", "太仓的“政社互动”创新实践", "陆卫其")
+    assert (overview["kind"], overview["title"], overview["author"]) == (
+        "overview", "太仓的“政社互动”创新实践", "陆卫其")
     assert texts(overview["blocks"])[0].startswith("为创新社会治理")
     assert [(c["number"], c["title"], c["page"], c["chapter_no"]) for c in cases] == [
-        (1, "动迁安置工作的“放手还权”", 3, 1), (2, "民生事务委托村(社区)来办", 5, 1), (9, "浏河镇313路公交线路的开通", 21, 2)]
+        (1, "动迁安置工作的“放手还权”", 3, 1), (2, "民生事务委托村(社区)来办", 5, 1),
+        (9, "浏河镇313路公交线路的开通", 21, 2)]
     assert cases[2]["chapter_title"] == "“政社互动”与公共服务"
     assert all(c["kind"] == "book_case" and not c["blocks"] for c in cases)
 
@@ -116,7 +118,8 @@ def test_book_cases_merge_into_their_book():
     kind = SOURCE_KINDS["book_cases"]
     assert kind.part_of == "book"
     book = segment("book", BOOK)
-    part = segment("book_cases", "一 “政社互动”与政府管理\n\n1 动迁安置工作的“放手还权”\n\n镇政府把方案交给村民代表会议讨论。\n")
+    part = segment("book_cases", "一 “政社互动”与政府管理\n\n1 动迁安置工作的“放手还权”\n\n"
+                                 "镇政府把方案交给村民代表会议讨论。\n")
     merged = kind.merge(book, part, {"path": Path("part.txt")})
     one = next(d for d in merged if d["kind"] == "book_case" and d["number"] == 1)
     assert (one["page"], texts(one["blocks"])) == (3, ["镇政府把方案交给村民代表会议讨论。"])
@@ -179,7 +182,8 @@ AWARD = """【一】张家港市—社区协商：基层法治化的新探索
 
 def test_award_page_sections_and_labelled_paragraphs():
     (project,) = segment("award_page", AWARD, title="张家港市—社区协商")
-    assert (project["kind"], project["title"], project["line"]) == ("award_project", "张家港市—社区协商：基层法治化的新探索", 1)
+    assert (project["kind"], project["title"], project["line"]) == (
+        "award_project", "张家港市—社区协商：基层法治化的新探索", 1)
     assert [section for section, _ in project["blocks"]] == ["颁奖词", "项目介绍", "项目主要内容", "项目意义"]
     assert project["blocks"][0][1] == "张家港市政府以“社区协商”为突破口，加强社区协商制度建设。"
     (untitled,) = segment("award_page", "项目意义\n\n该项目推动了基层治理法治化。\n", title="清单上的标题")
@@ -187,7 +191,8 @@ def test_award_page_sections_and_labelled_paragraphs():
 
 
 def test_article_is_one_case_titled_by_its_first_line():
-    (article,) = segment("article", "政社互动：太仓的探索与实践\n\n太仓市自2008年起探索“政社互动”，理顺基层政府与自治组织的关系。\n\n"
+    (article,) = segment("article", "政社互动：太仓的探索与实践\n\n"
+                                    "太仓市自2008年起探索“政社互动”，理顺基层政府与自治组织的关系。\n\n"
                                     "一份意见\n\n市政府出台了一份关于政社互动的意见。\n")
     assert (article["kind"], article["title"], article["line"]) == ("article", "政社互动：太仓的探索与实践", 1)
     assert article["blocks"] == [(None, "太仓市自2008年起探索“政社互动”，理顺基层政府与自治组织的关系。"),

@@ -1,8 +1,17 @@
 """The Chinese text rules every stage shares (kbcore.textrules), table-driven."""
 import pytest
 
-from kbcore.textrules import (COMMENT, SHORT_HEADING_MAX, chinese_numeral, ends_sentence, heading_shape,
-                              is_numbered_heading, runs_on, title_shape, to_number)
+from kbcore.textrules import (
+    COMMENT,
+    SHORT_HEADING_MAX,
+    chinese_numeral,
+    ends_sentence,
+    heading_shape,
+    is_numbered_heading,
+    runs_on,
+    title_shape,
+    to_number,
+)
 
 
 @pytest.mark.parametrize("line, heading", [

@@ -24,11 +24,13 @@ async def test_compare_page_puts_three_cities_side_by_side_with_evidence_links(d
     row = re.search(r'<tr><th scope="row"><a href="/-/mechanisms/[^"]+" title="[^"]*">社区减负</a></th>(.*?)</tr>',
                     r.text, re.S).group(1)
     assert re.findall(r'href="/casekb/cases/([^"#]+)#([^"]+)"', row) == [
-        ("mca2015-03-2", "mca2015-03-2-001"), ("mca2015-03-1", "mca2015-03-1-002"), ("mca2015-03-4", "mca2015-03-4-003")]
+        ("mca2015-03-2", "mca2015-03-2-001"), ("mca2015-03-1", "mca2015-03-1-002"),
+        ("mca2015-03-4", "mca2015-03-4-003")]
     assert f"/-/pack?ids={TRIO.replace(',', '%2C')}&amp;format=docx" in r.text
     table = r.text.split('<div class="casekb-cards">')[0]
     assert table.count('href="/casekb/sources/mca2015-03"') == 3  # each citation opens its source record
-    assert re.search(r'<a class="tag" href="/casekb/cases/mca2015-03-2#mca2015-03-2-\d{3}" title="依据词：[^"]*社区减负',
+    assert re.search(r'<a class="tag" href="/casekb/cases/mca2015-03-2#mca2015-03-2-\d{3}" '
+                     r'title="依据词：[^"]*社区减负',
                      r.text)  # a domain tag opens the passage it was read from
 
 
@@ -108,7 +110,8 @@ async def test_pack_errors(ds, params, status, needle):
 async def test_search_page_links_to_compare_and_pack(ds):
     r = await ds.client.get("/-/search", params={"q": "社区减负", "domain": "社区治理"})
     assert 'action="/-/compare"' in r.text and 'name="cases" value="mca2015-03-2"' in r.text
-    assert "/-/pack?q=%E7%A4%BE%E5%8C%BA%E5%87%8F%E8%B4%9F&amp;domain=%E7%A4%BE%E5%8C%BA%E6%B2%BB%E7%90%86&amp;format=docx" in r.text
+    assert ("/-/pack?q=%E7%A4%BE%E5%8C%BA%E5%87%8F%E8%B4%9F"
+            "&amp;domain=%E7%A4%BE%E5%8C%BA%E6%B2%BB%E7%90%86&amp;format=docx") in r.text
     assert 'href="/-/compare?mechanism=%E7%A4%BE%E5%8C%BA%E5%87%8F%E8%B4%9F"' in r.text  # 社区减负 is a mechanism
 
 

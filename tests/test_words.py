@@ -6,7 +6,6 @@ import pytest
 from kbcore import words
 from kbcore.limits import MAX_QUERY_CHARS
 
-
 ROWS = [
     (1, "太仓市政社互动：制定两份清单，实现政社分开"),
     (2, "南京市大力推动社区减负，让社区回归自治本位"),

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
-from index.search import SearchError, Searcher, open_searcher
+from index.search import Searcher, SearchError, open_searcher
 
 from . import workers
 from .web import config

@@ -66,7 +66,8 @@ ERRORS = {
 }
 # Datasette's messages that end with a value (a column name, a number): their fixed start in Chinese.
 ERROR_STARTS = {"Cannot sort table by ": "无法按这一列排序：", "_size must be <= ": "_size 最大为 ",
-                "_size must be a positive integer": "_size 必须是正整数", "_facet= is not allowed": "不允许使用 _facet=",
+                "_size must be a positive integer": "_size 必须是正整数",
+                "_facet= is not allowed": "不允许使用 _facet=",
                 "Table not found: ": "找不到这个数据表：", "Row not found: ": "找不到这条记录："}
 # Output formats as the export links name them (renderers: Datasette's json, the plugin's csv_bom).
 FORMAT_LABELS = {"json": "JSON", CSV_BOM: "Excel 用 CSV（UTF-8 带 BOM）"}
@@ -209,7 +210,8 @@ async def home(datasette, actor, base, data_url) -> dict:
 def search_help(datasette, request, base) -> dict:
     """What the search page says around the results: examples, the length limit, and for a
     search by filters alone a link to those cases in the cases table."""
-    filters = {key: (request.args.get(key) or "").strip() for key in ("domain", "mechanism", "region", "kind", "status")}
+    filters = {key: (request.args.get(key) or "").strip()
+               for key in ("domain", "mechanism", "region", "kind", "status")}
     chosen = {key: value for key, value in filters.items() if value}
     browse_url = cases_url(datasette, base.database, chosen) if chosen and base.database else None
     return {"examples": _examples(datasette),

@@ -3,9 +3,8 @@ turns the filters of a bar segment, a cell or a table row into links and renders
 from urllib.parse import urlencode
 
 from kbcore.limits import MAX_RESULTS
-from reports.selection import FILTERS
-
 from reports.overview import overview_charts
+from reports.selection import FILTERS
 
 from .access import route
 from .kept import overview_data

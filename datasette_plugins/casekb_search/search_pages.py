@@ -15,8 +15,7 @@ from reports.selection import FILTERS, SelectionError
 
 from . import workers
 from .access import route
-from .kept import mechanisms as mechanism_list
-from .kept import options as filter_options
+from .kept import mechanisms as mechanism_list, options as filter_options
 from .web import case_count, compare_url, count_kinds, json_response, json_url, mechanism_url, pack_links, parse_limit
 
 READS = ("cases", "passages", "case_domains", "case_mechanisms", "mechanisms", "domains")

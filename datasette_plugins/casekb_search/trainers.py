@@ -133,7 +133,8 @@ async def compared(datasette, request, base, with_options: bool = False):
 async def compare_json(datasette, request, base):
     data, error, status, params, _ = await compared(datasette, request, base)
     if data is None and error is None:
-        error, status = "cases/mechanism: 请用 cases=编号1,编号2 或 mechanism=机制 指定要比较的案例 (nothing to compare)", 400
+        error, status = ("cases/mechanism: 请用 cases=编号1,编号2 或 mechanism=机制 指定要比较的案例 "
+                         "(nothing to compare)"), 400
     if error:
         body = {"error": error}
     else:

@@ -64,7 +64,8 @@ def pack_links(datasette, **params) -> list[dict]:
     query = {k: v for k, v in params.items() if v}
     # params: the selection, for a form with a title; readable: a page that opens in the browser
     return [{"format": f.id, "label": f.label, "params": query, "readable": f.readable,
-             "url": datasette.urls.path("/-/pack") + "?" + urlencode({**query, "format": f.id})} for f in FORMATS.values()]
+             "url": datasette.urls.path("/-/pack") + "?" + urlencode({**query, "format": f.id})}
+            for f in FORMATS.values()]
 
 
 def json_url(datasette, request, path: str) -> str:

@@ -10,9 +10,9 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from lxml.etree import XMLSyntaxError
 
-from .. import IngestError
 from kbcore.textrules import title_shape
 
+from .. import IngestError
 from .record import EMPHASIS, Extracted, table_lines
 
 TITLE_STYLE = re.compile(r"^(?:title|标题)$", re.I)

@@ -10,14 +10,10 @@ the build counts them by rule and refuses any other line left out (ingest/whole.
 from typing import Callable, NamedTuple
 
 from .article import segment_article, segment_document
-from .award import SETS_ASIDE as AWARD_ASIDE
-from .award import segment_award
-from .book import SETS_ASIDE as BOOK_ASIDE
-from .book import merge_book_part, segment_book
-from .journal import SETS_ASIDE as JOURNAL_ASIDE
-from .journal import segment_journal
-from .multicase import SETS_ASIDE as CASES_ASIDE
-from .multicase import segment_cases
+from .award import SETS_ASIDE as AWARD_ASIDE, segment_award
+from .book import SETS_ASIDE as BOOK_ASIDE, merge_book_part, segment_book
+from .journal import SETS_ASIDE as JOURNAL_ASIDE, segment_journal
+from .multicase import SETS_ASIDE as CASES_ASIDE, segment_cases
 
 
 class SourceKind(NamedTuple):

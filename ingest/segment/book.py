@@ -8,8 +8,7 @@ import re
 
 from kbcore import words
 from kbcore.text import CJK
-from kbcore.textrules import CHAPTER_NUMERALS as NUMERALS
-from kbcore.textrules import COMMENT, chinese_numeral, to_number
+from kbcore.textrules import CHAPTER_NUMERALS as NUMERALS, COMMENT, chinese_numeral, to_number
 
 from .. import IngestError
 from .documents import document, is_heading
