@@ -56,27 +56,35 @@ def from_blobs(blobs: list[bytes]) -> np.ndarray:
     return np.frombuffer(b"".join(blobs), dtype=FLOAT32).reshape(len(blobs), -1).astype(np.float32)
 
 
-def stored_vectors(path: Path | None, model: str) -> dict[str, bytes]:
-    """content hash -> blob of the vectors `model` made in the database at path (the previous
-    build); empty if there is none, or it predates the embeddings table, or is no database."""
+def stored_vectors(path: Path | None, model: str, table: str = "embeddings") -> dict[str, bytes]:
+    """content hash -> blob of the vectors `model` made in `table` of the database at path (the previous
+    build); empty if there is none, or it predates the table, or is no database."""
     if path is None or not Path(path).exists():
         return {}
     try:
         with closing(connect_readonly(path)) as conn:
-            return dict(conn.execute("select content_hash, embedding from embeddings where model = ?", [model]))
+            return dict(conn.execute(f"select content_hash, embedding from [{table}] where model = ?", [model]))
     except sqlite3.DatabaseError:
         return {}
+
+
+def embed_new(texts: list[str], previous: dict[str, bytes],
+              embed: Callable[[list[str]], np.ndarray]) -> tuple[list[str], dict[str, bytes]]:
+    """(content hash of each text, hash -> vector blob): the previous build's vectors where it has the
+    text, `embed` called once for the rest (equal texts once)."""
+    hashes = [content_hash(t) for t in texts]
+    new = {h: t for h, t in zip(hashes, texts) if h not in previous}
+    blobs = {h: previous[h] for h in hashes if h in previous}
+    if new:
+        blobs.update((h, to_blob(v)) for h, v in zip(new, embed(list(new.values()))))
+    return hashes, blobs
 
 
 def write_embeddings(db, model: str, previous: dict[str, bytes], embed: Callable[[list[str]], np.ndarray]) -> dict:
     """Fill the embeddings table of db (a sqlite_utils.Database), calling `embed` only for texts
     the previous vectors lack (equal texts once). Returns the counts for the build summary."""
     todo = items(db.conn)
-    hashes = [content_hash(item.text) for item in todo]
-    new = {h: item.text for h, item in zip(hashes, todo) if h not in previous}
-    blobs = {h: previous[h] for h in hashes if h in previous}
-    if new:
-        blobs.update((h, to_blob(v)) for h, v in zip(new, embed(list(new.values()))))
+    hashes, blobs = embed_new([item.text for item in todo], previous, embed)
     db.table("embeddings").insert_all(
         {"id": i, "model": model, "case_id": item.case_id, "passage_id": item.passage_id, "kind": item.kind,
          "content_hash": h, "embedding": blobs[h]} for i, (item, h) in enumerate(zip(todo, hashes)))

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from contextlib import closing
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -26,8 +25,7 @@ import numpy as np
 
 from kbcore.text import fold
 
-from .connection import connect_readonly
-from .embeddings import content_hash, from_blobs, to_blob
+from .embeddings import embed_new, from_blobs, stored_vectors
 
 BACKGROUND_FILE = Path(__file__).resolve().parents[1] / "kbcore" / "data" / "offtopic.txt"
 
@@ -80,11 +78,7 @@ def write_background(db, model: str, previous: dict[str, bytes], embed: Callable
     """Fill db's gate_background table with the background embedded by the corpus's encoder on its
     document side (as titles and passages are), reusing the previous build's vectors of equal texts."""
     texts = background_sentences(path)
-    hashes = [content_hash(t) for t in texts]
-    new = {h: t for h, t in zip(hashes, texts) if h not in previous}
-    blobs = {h: previous[h] for h in hashes if h in previous}
-    if new:
-        blobs.update((h, to_blob(v)) for h, v in zip(new, embed(list(new.values()))))
+    hashes, blobs = embed_new(list(texts), previous, embed)
     db.table("gate_background").insert_all(
         {"id": i, "model": model, "text": t, "content_hash": h, "embedding": blobs[h]}
         for i, (t, h) in enumerate(zip(texts, hashes)))
@@ -93,13 +87,7 @@ def write_background(db, model: str, previous: dict[str, bytes], embed: Callable
 def stored_background(path: Path | None, model: str) -> dict[str, bytes]:
     """content hash -> vector blob of the background `model` embedded in the database at path (none if
     there is no such database or table)."""
-    if path is None or not Path(path).exists():
-        return {}
-    try:
-        with closing(connect_readonly(path)) as conn:
-            return dict(conn.execute("select content_hash, embedding from gate_background where model = ?", [model]))
-    except sqlite3.DatabaseError:
-        return {}
+    return stored_vectors(path, model, "gate_background")
 
 
 _vectors: dict[tuple[str, Path], np.ndarray] = {}
