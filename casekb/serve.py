@@ -38,12 +38,6 @@ def datasette_arguments(db: Path, metadata: Path) -> list[str]:
             "--setting", "sql_time_limit_ms", "3000", "--template-dir", str(TEMPLATE_DIR)]
 
 
-def datasette_command(db: Path, metadata: Path, host: str = "127.0.0.1", port: int = 8001) -> list[str]:
-    """Datasette's own single-process server of the site."""
-    return [sys.executable, "-m", "datasette", "serve", *datasette_arguments(db, metadata),
-            "--host", host, "--port", str(port)]
-
-
 def default_workers() -> int:
     """The cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from casekb.serve import TEMPLATE_DIR, datasette_command
+from casekb.serve import TEMPLATE_DIR, datasette_arguments
 from datasette_plugins.casekb_search.front_door import EXAMPLES
 from kbcore.limits import MAX_QUERY_CHARS
 from kbcore.schema import KIND_LABELS, LOST_CHARACTER, STATUS_LABELS
@@ -63,7 +63,7 @@ def test_every_template_that_replaces_datasettes_own_is_pinned():
 
 
 def test_casekb_serve_uses_the_template_folder():
-    command = datasette_command(Path("x.db"), Path("metadata.yml"))
+    command = datasette_arguments(Path("x.db"), Path("metadata.yml"))  # what every worker's Datasette parses
     assert command[command.index("--template-dir") + 1] == str(TEMPLATE_DIR)
 
 
