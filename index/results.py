@@ -146,7 +146,8 @@ def _rows(conn, ids) -> dict:
 def _result(rows, cid, passage_id, matched, marked, why, scores) -> dict:
     case = rows["cases"][cid]
     texts = {p["id"]: p["text"] for p in rows["passages"].get(cid, [])}
-    source = texts.get(passage_id) or (TITLE_ONLY_NOTE if case["status"] == "title_only" else "")
+    opening = next(iter(texts.values()), None)  # matched by its title alone: show how its text begins
+    source = texts.get(passage_id) or opening or (TITLE_ONLY_NOTE if case["status"] == "title_only" else "")
     snippet = window(source, marked)
     return {
         "case_id": cid, "title": case["title"], "title_html": highlight(case["title"], matched),

@@ -124,3 +124,20 @@ def test_a_named_mechanism_brings_its_tagged_cases(searcher):
     assert "mca2015-03-4" in ids(shipped)[:3] and "mca2015-03-4" not in without[:3]
     xiamen = next(r for r in shipped if r["case_id"] == "mca2015-03-4")
     assert "使用了“社区减负”机制" in xiamen["why"] and "<strong>减负</strong>" in xiamen["snippet"]
+
+
+def test_a_case_with_text_matched_by_its_title_shows_its_opening():
+    """A result whose evidence is its title alone still shows a passage of its text (the first), not a blank:
+    the reader sees what the case is about before opening it; a title-only case says its text is missing."""
+    from index.results import TITLE_ONLY_NOTE, _result
+    rows = {"cases": {c: {"title": t, "region": "滕州市", "province": "山东省", "kind": "collection_case",
+                          "status": s, "chapter": None, "citation": t} for c, t, s in
+                      [("a-1", "网格员成了村里的贴心人", "full_text"), ("b-1", "村民上岗记", "title_only")]},
+            "domains": {}, "passages": {"a-1": [{"id": "a-1-001", "text": "滕州市把全市划分为2100个网格。"},
+                                                {"id": "a-1-002", "text": "网格员每天入户走访。"}]}}
+    scores = {"score": 0.3}
+    opening = _result(rows, "a-1", None, ["村里"], ["村里"], ["标题出现“村里”"], scores)
+    assert opening["snippet_text"] == "滕州市把全市划分为2100个网格。"
+    assert opening["passage_id"] is None  # the case opens at its top: no passage matched
+    missing = _result(rows, "b-1", None, ["村民"], ["村民"], ["标题出现“村民”"], scores)
+    assert missing["snippet_text"] == TITLE_ONLY_NOTE
