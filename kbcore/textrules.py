@@ -26,6 +26,8 @@ NUMBERED_HEADING = re.compile(
     rf"|第\s*(?:{NUMBER})\s*[章节部篇条](?:分)?)\s*\S")
 # The ordinal that only orders a heading (一、 1． （一）), taken off when the heading becomes a title.
 ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|\d{1,3}\s*[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）])\s*")
+# A line that is only a date or a time (2022-06-13, 2022年6月13日 10:30): a dateline, never a heading or a title.
+DATELINE = re.compile(r"^[\d\s./:\-年月日时分秒]+$")
 # The comment that closes a case: 点评 / 专家点评 / 评析 / 简评, alone or with its text after a colon or space.
 COMMENT = re.compile(r"^(?:案例|专家)?(?:点评|评析|简评)(?:\s*[:：]\s*|\s+|$)(?P<text>.*)$")
 
@@ -44,18 +46,19 @@ def is_numbered_heading(text: str) -> bool:
 
 
 def heading_shape(text: str, max_len: int = SHORT_HEADING_MAX) -> bool:
-    """Does the line read as a heading, by its shape alone: no sentence end inside or at its end
-    and no closing punctuation at its end, and either numbered (一、 （一） 1．), whatever its length,
+    """Does the line read as a heading, by its shape alone: not a dateline, no sentence end inside or at
+    its end and no closing punctuation at its end, and either numbered (一、 （一） 1．), whatever its length,
     or at most `max_len` characters without a comma."""
-    if not text or not runs_on(text) or any(c in text for c in "。！？"):
+    if not text or not runs_on(text) or any(c in text for c in "。！？") or DATELINE.match(text):
         return False
     return is_numbered_heading(text) or (len(text) <= max_len and not re.search(r"[，,]", text))
 
 
 def title_shape(text: str, max_len: int = TITLE_MAX) -> bool:
-    """Does the line read as a title: at most `max_len` characters, and not a sentence (commas and
+    """Does the line read as a title: at most `max_len` characters, not a dateline, and not a sentence (commas and
     closing quotes allowed: 以党建引领，推动“三社联动”)."""
-    return bool(text) and len(text) <= max_len and not ends_sentence(text) and "。" not in text
+    return (bool(text) and len(text) <= max_len and not ends_sentence(text) and "。" not in text
+            and not DATELINE.match(text))
 
 
 def to_number(numeral: str) -> int:

@@ -61,3 +61,9 @@ def test_numerals(numeral, number):
 def test_comment_heading(line, text):
     m = COMMENT.match(line)
     assert (m.group("text") if m else None) == text
+
+
+@pytest.mark.parametrize("line", ["2022-06-13", "2022年6月13日", "2016-12-14 10:30", "2015.03"])
+def test_a_dateline_is_neither_a_heading_nor_a_title(line):
+    assert not heading_shape(line) and not title_shape(line)
+    assert heading_shape("一网格一支部") and title_shape("2022年的社区减负")

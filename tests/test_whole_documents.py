@@ -378,3 +378,22 @@ def test_bold_only_word_paragraphs_are_run_in_headings_never_cases(corpus_copy, 
     (case,), passages = rows_of(corpus_copy, entry["id"])
     assert [p["section"] for p in passages][:4] == [None, *STACKED[:3]]
     assert "这是一句加粗的话。" in case["body"].split("\n")
+
+
+def test_a_web_pages_subheadings_and_dateline_are_kept_in_place(corpus_copy, tmp_path):
+    """trafilatura drops short h2/h3 headings of a page's main text (一网格一支部, 强化数智赋能): they are put
+    back before the paragraph they head, at their level; a date line under the headline is text, not a heading."""
+    sections = ["一网格一支部", "强化数智赋能"]
+    body = "".join(f"<h2>{h}</h2><p>{p}</p>" for h, p in zip(sections, PROSE[1:]))
+    server_page(tmp_path / "news.aspx", f'<h1>{HEADLINE}</h1><p class="date">2022-06-13</p>')
+    page = (tmp_path / "news.aspx").read_text(encoding="utf-8")
+    page = page.replace("".join(f"<p>{p}</p>" for p in PROSE), f"<p>{PROSE[0]}</p>{body}")
+    page = page.replace('class="content"', 'class="article"')  # trafilatura's article path drops the h2s
+    (tmp_path / "news.aspx").write_text(page.replace("学习园地</a>", "学习园地</a><h3>导航</h3>"), encoding="utf-8")
+    entry, _ = add(corpus_copy, tmp_path / "news.aspx")
+    (case,), passages = rows_of(corpus_copy, entry["id"])
+    assert case["title"] == HEADLINE
+    for heading, paragraph in zip(sections, PROSE[1:]):
+        assert [p["heading_path"] for p in passages if p["text"] == paragraph] == [heading]
+    assert "2022-06-13" not in [p["heading_path"] for p in passages]
+    assert "导航" not in case["body"] + "".join(p["heading_path"] or "" for p in passages)  # outside the main text
