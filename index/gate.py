@@ -24,6 +24,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from kbcore.text import fold
+from kbcore.wordlists import lines
 
 from .embeddings import embed_new, from_blobs, stored_vectors
 
@@ -60,10 +61,7 @@ def background_sentences(path: Path = BACKGROUND_FILE) -> tuple[str, ...]:
     """The background's sentences, folded; a repeated or empty file is an error naming its line."""
     path = Path(path)
     seen: dict[str, int] = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        text = line.strip()
-        if not text or text.startswith("#"):
-            continue
+    for n, text in lines(path):
         folded = fold(text)
         if folded in seen:
             raise GateError(f"{path}:{n}: {text!r} is already at line {seen[folded]}")

@@ -22,7 +22,7 @@ class Term(NamedTuple):
 _TERM = re.compile(r"(?P<word>\S+)(?: (?P<freq>[0-9]+))?(?: (?P<tag>[a-z]+))?")
 
 
-def _lines(path: Path):
+def lines(path: Path):
     """(line number, text) of each line that is not blank or a comment."""
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         text = line.strip()
@@ -33,7 +33,7 @@ def _lines(path: Path):
 def read_words(path: Path) -> list[str]:
     """One word per line (stopwords.txt)."""
     words = []
-    for number, text in _lines(path):
+    for number, text in lines(path):
         if len(text.split()) != 1:
             raise WordListError(f"{path}:{number}: one word per line, not {text!r}")
         words.append(text)
@@ -43,7 +43,7 @@ def read_words(path: Path) -> list[str]:
 def read_terms(path: Path) -> list[Term]:
     """A jieba user dictionary (terms.txt): `word [freq] [tag]` per line, single spaces between."""
     terms = []
-    for number, text in _lines(path):
+    for number, text in lines(path):
         match = _TERM.fullmatch(text)
         if not match:
             raise WordListError(f"{path}:{number}: expected `word [frequency] [part of speech]` "
