@@ -1,5 +1,4 @@
 """Source texts -> cleaned, segmented, tagged records -> SQLite (read, clean, segment, tag, write)."""
+from kbcore.rules import InputError as IngestError  # bad input: the message names the file (and line)
 
-
-class IngestError(Exception):
-    """Bad input: the message names the file (and line) so the user can fix it."""
+__all__ = ["IngestError"]

@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
 
 from kbcore import words
+from kbcore.rules import get, read_rules
 from kbcore.text import CJK_CHAR, count_terms
 
 from . import IngestError
 from .rulefiles import rule_file
-from .rules import get, read_rules
 from .tag import load_domains
 
 TERMS_FILE = Path(__file__).with_name("domain_terms.yml")

@@ -18,12 +18,12 @@ from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
 
+from kbcore.rules import Mapping, get, read_rules
 from kbcore.schema import LOST_CHARACTER
 from kbcore.text import normalise_width
 from kbcore.textrules import heading_shape, runs_on
 
 from . import IngestError
-from .rules import Mapping, get, read_rules
 from .segment.documents import same_kind, unmarked
 from .segment.multicase import CASE_HEADING
 

@@ -11,11 +11,11 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from kbcore.rules import get, read_rules
 from kbcore.textrules import SENTENCE_END
 
 from .records import passages_by_case
 from .rulefiles import rule_file
-from .rules import get, read_rules
 
 FIGURES_FILE = Path(__file__).with_name("figures.yml")
 _NUMBER = r"\d+(?:\.\d+)?"

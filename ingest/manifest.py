@@ -8,21 +8,21 @@ FIELDS is the schema of an entry: a field it does not name (`pubisher:`) is refu
 nearest known one, rather than dropped without a word.
 """
 import datetime
-import difflib
 import hashlib
 import re
 from pathlib import Path
 
+from kbcore.rules import CHECKS, Mapping, check_keys, get, mappings, read_rules, unique
+
 from . import IngestError
 from .clean import REPAIRS_FILE, RESIDUE_FILE
 from .rulefiles import RULES_DIR, corpus_rule_files
-from .rules import CHECKS, Mapping, get, mappings, read_rules, unique
 from .segment import SOURCE_KINDS
 
 SCRIPTS = {"Simplified", "Traditional"}
 REQUIRED = ("id", "file", "title", "kind", "script")
 MANIFEST = "sources.yml"
-# The fields of an entry and what each must hold: one of ingest.rules.CHECKS, or "date" and
+# The fields of an entry and what each must hold: one of kbcore.rules.CHECKS, or "date" and
 # "case_regions", which _date() and _case_regions() check. The corpus/sources.yml header explains them.
 FIELDS = {
     "id": "text", "file": "text", "title": "text", "kind": "text", "script": "text",
@@ -68,11 +68,8 @@ def load_manifest(corpus_dir: Path) -> list[dict]:
 
 def _check_fields(raw: Mapping) -> None:
     """Every field is one FIELDS names, holding what it must; a misspelt one names the nearest."""
+    check_keys(raw, FIELDS, "field")
     for key in raw:
-        if key not in FIELDS:
-            near = difflib.get_close_matches(str(key), FIELDS, n=1)
-            hint = f"did you mean {near[0]!r}?" if near else f"known fields: {', '.join(FIELDS)}"
-            raise IngestError(f"{raw.where(key)}: unknown field {key!r} ({hint})")
         if FIELDS[key] in CHECKS and raw[key] != "":  # an empty field is an absent one
             get(raw, key, FIELDS[key], "source", default=None)
 

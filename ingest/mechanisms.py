@@ -15,12 +15,12 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from kbcore.rules import get, mappings, read_rules, unique
 from kbcore.text import CJK, count_terms
 
 from . import IngestError
 from .records import passages_by_case
 from .rulefiles import rule_file
-from .rules import get, mappings, read_rules, unique
 
 MECHANISMS_FILE = Path(__file__).with_name("mechanisms.yml")
 TITLE_WEIGHT = 2

@@ -6,8 +6,9 @@ chapter are tagged by the classifier in ingest/classify.py.
 from functools import lru_cache
 from pathlib import Path
 
+from kbcore.rules import get, mappings, read_rules, unique
+
 from .rulefiles import rule_file
-from .rules import get, mappings, read_rules, unique
 
 DOMAINS_FILE = Path(__file__).with_name("domains.yml")
 FIELDS = ("id", "chapter", "name_en", "description")

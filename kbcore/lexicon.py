@@ -3,8 +3,8 @@ terms the cases use (负担太重 -> 减负, 公共汽车 -> 公交, homeowners 
 
 An official describes a problem in the words of the street; the cases are written in the words of the
 office. The keyword side of a search also looks for the case terms of every entry whose words the
-query holds (index.query). The file is read once, checked on load: every error names the file and
-line, an unknown key is refused, and every entry states its source.
+query holds (index.query). The file is read once (kbcore.rules, as every rule file) and checked on
+load: every error names the file and line, an unknown key is refused, and every entry states its source.
 """
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-import yaml
-
+from kbcore.rules import InputError, Mapping, Sequence, check_keys, read_rules
 from kbcore.text import fold
 
 LEXICON_FILE = Path(__file__).resolve().parent / "data" / "lexicon.yml"
@@ -24,7 +23,7 @@ TOP_KEYS = {"sources", "entries"}
 _LATIN = re.compile(r"[a-z]")
 
 
-class LexiconError(ValueError):
+class LexiconError(InputError):
     """A mistake in the lexicon file; the message starts with `file:line:`."""
 
 
@@ -68,71 +67,59 @@ def lexicon(path: Path = LEXICON_FILE) -> Lexicon:
 
 
 def load_lexicon(path: Path) -> Lexicon:
-    """Read and check a lexicon file; LexiconError (`file:line: ...`) for any mistake in it."""
-    path = Path(path)
+    """Read and check a lexicon file (kbcore.rules: YAML with the line of every entry); LexiconError
+    (`file:line: ...`) for any mistake in it."""
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError) as e:
-        raise LexiconError(f"{path}: cannot read the lexicon ({e})") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise LexiconError(f"{path}:{mark.line + 1 if mark else 1}: not valid YAML: "
-                           f"{getattr(e, 'problem', None) or e}") from None
-    where = lambda node: f"{path}:{node.start_mark.line + 1}"  # noqa: E731
-    if not isinstance(root, yaml.MappingNode):
-        raise LexiconError(f"{path}:1: expected the keys {', '.join(sorted(TOP_KEYS))} at the top of the file")
-    top = _mapping(root, TOP_KEYS, {k: True for k in TOP_KEYS}, where, "the lexicon")
-    sources_node = top["sources"]
-    if not isinstance(sources_node, yaml.MappingNode) or not sources_node.value:
-        raise LexiconError(f"{where(sources_node)}: sources must map each source's key to what it is")
-    sources = {}
-    for key, value in sources_node.value:
+        return _load(Path(path))
+    except LexiconError:
+        raise
+    except InputError as e:  # unreadable, not YAML, a repeated or unknown key: said by kbcore.rules
+        raise LexiconError(str(e)) from None
+
+
+def _load(path: Path) -> Lexicon:
+    root = read_rules(path)
+    check_keys(root, TOP_KEYS)
+    missing = [k for k in sorted(TOP_KEYS) if k not in root]
+    if missing:
+        raise LexiconError(f"{root.where()}: the lexicon lacks {', '.join(missing)}")
+    sources = root["sources"]
+    if not isinstance(sources, Mapping) or not sources:
+        raise LexiconError(f"{root.where('sources')}: sources must map each source's key to what it is")
+    for key, value in sources.items():
         if not _is_text(value):
-            raise LexiconError(f"{where(value)}: source {key.value!r} must say in words what it is")
-        sources[key.value] = value.value.strip()
-    entries_node = top["entries"]
-    if not isinstance(entries_node, yaml.SequenceNode) or not entries_node.value:
-        raise LexiconError(f"{where(entries_node)}: entries must be a non-empty list")
+            raise LexiconError(f"{sources.where(key)}: source {key!r} must say in words what it is")
+    items = root["entries"]
+    if not isinstance(items, Sequence) or not items:
+        raise LexiconError(f"{root.where('entries')}: entries must be a non-empty list")
     entries, seen = [], {}
-    for node in entries_node.value:
-        if not isinstance(node, yaml.MappingNode):
-            raise LexiconError(f"{where(node)}: each entry must be a mapping with {', '.join(ENTRY_KEYS)}")
-        fields = _mapping(node, set(ENTRY_KEYS), ENTRY_KEYS, where, "an entry")
-        words, terms = (_texts(fields[k], k, where) for k in ("words", "terms"))
-        source = fields["source"]
-        if not _is_text(source) or source.value.strip() not in sources:
-            raise LexiconError(f"{where(source)}: source must be one of the file's sources "
-                               f"({', '.join(sources)}), not {getattr(source, 'value', source)!r}")
+    for i, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise LexiconError(f"{items.where(i)}: each entry must be a mapping with {', '.join(ENTRY_KEYS)}")
+        check_keys(item, ENTRY_KEYS)
+        missing = [k for k, needed in ENTRY_KEYS.items() if needed and k not in item]
+        if missing:
+            raise LexiconError(f"{item.where()}: an entry lacks {', '.join(missing)}")
+        words, terms = (_texts(item, key) for key in ("words", "terms"))
+        source = item["source"]
+        if not _is_text(source) or source.strip() not in sources:
+            raise LexiconError(f"{item.where('source')}: source must be one of the file's sources "
+                               f"({', '.join(sources)}), not {source!r}")
         for word in words:
             if word in seen:
-                raise LexiconError(f"{where(node)}: the word {word!r} is already in the entry at line {seen[word]}")
-            seen[word] = node.start_mark.line + 1
-        entries.append(Entry(words, terms, source.value.strip(), node.start_mark.line + 1))
-    return Lexicon(tuple(entries), sources)
+                raise LexiconError(f"{item.where()}: the word {word!r} is already in the entry at line {seen[word]}")
+            seen[word] = item.line
+        entries.append(Entry(words, terms, source.strip(), item.line))
+    return Lexicon(tuple(entries), {key: value.strip() for key, value in sources.items()})
 
 
-def _mapping(node, allowed: set, required: dict, where, what: str) -> dict:
-    """The node's keys -> value nodes; an unknown, repeated or missing key is an error at its line."""
-    out = {}
-    for key, value in node.value:
-        name = key.value if isinstance(key, yaml.ScalarNode) else None
-        if name not in allowed:
-            raise LexiconError(f"{where(key)}: unknown key {name!r} in {what} (expected {', '.join(sorted(allowed))})")
-        if name in out:
-            raise LexiconError(f"{where(key)}: duplicate key {name!r} in {what}")
-        out[name] = value
-    missing = [k for k, needed in required.items() if needed and k not in out]
-    if missing:
-        raise LexiconError(f"{where(node)}: {what} lacks {', '.join(missing)}")
-    return out
+def _is_text(value) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
-def _is_text(node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str" and bool(node.value.strip())
-
-
-def _texts(node, key: str, where) -> tuple[str, ...]:
+def _texts(item: Mapping, key: str) -> tuple[str, ...]:
     """A non-empty list of texts, each folded (Simplified, NFKC, ASCII lower case)."""
-    if not isinstance(node, yaml.SequenceNode) or not node.value or not all(map(_is_text, node.value)):
-        raise LexiconError(f"{where(node)}: {key} must be a non-empty list of texts")
-    return tuple(dict.fromkeys(fold(v.value.strip()).lower() for v in node.value))
+    values = item[key]
+    if not isinstance(values, list) or not values or not all(map(_is_text, values)):
+        raise LexiconError(f"{item.where(key)}: {key} must be a non-empty list of texts")
+    return tuple(dict.fromkeys(fold(v.strip()).lower() for v in values))

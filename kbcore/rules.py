@@ -1,15 +1,21 @@
-"""YAML rule files read with line numbers, so that a mistake in one is reported as `file:line`.
+"""YAML files people edit, read with line numbers, so that a mistake in one is reported as `file:line`.
 
-The manifest and every rule file (residue, repairs, domains, domain terms, mechanisms,
-figures) are read here: each mapping and list in them knows its file and the line of each
-entry, and `get` checks an entry's type, raising IngestError that names the place, never
-a KeyError or TypeError from deep inside a loader.
+The manifest, every rule file (residue, repairs, domains, domain terms, mechanisms, figures) and the
+search's lexicon are read here: each mapping and list in them knows its file and the line of each
+entry, `get` checks an entry's type and `check_keys` refuses a key the file may not hold, raising
+InputError that names the place, never a KeyError or TypeError from deep inside a loader.
 """
+import difflib
 from pathlib import Path
 
 import yaml
 
-from . import IngestError
+
+class InputError(Exception):
+    """Bad input: the message names the file (and line) so the user can fix it (ingest.IngestError)."""
+
+
+IngestError = InputError  # what the build's stages raise and the shell catches
 
 
 class _Located:
@@ -87,7 +93,9 @@ def read_rules(path: Path, required: bool = True) -> Mapping:
     try:
         data = loader.get_single_data()
     except yaml.YAMLError as e:
-        raise IngestError(f"{path}: not valid YAML: {e}") from e
+        mark = getattr(e, "problem_mark", None)
+        raise IngestError(f"{path}:{mark.line + 1 if mark else 1}: not valid YAML: "
+                          f"{getattr(e, 'problem', None) or e}") from None
     finally:
         loader.dispose()
     if data is None:
@@ -121,6 +129,16 @@ def get(node: Mapping, key, kind: str, what: str | None = None, default=_REQUIRE
     if not test(value):
         raise IngestError(f"{node.where(key)}: {what + ': ' if what else ''}{key} must be {description}")
     return value
+
+
+def check_keys(node: Mapping, known, noun: str = "key") -> None:
+    """Every key of node is one of `known`; an unknown one (a misspelt `pubisher:`) is refused at its line,
+    naming the nearest known key, rather than dropped without a word."""
+    for key in node:
+        if key not in known:
+            near = difflib.get_close_matches(str(key), [str(k) for k in known], n=1)
+            hint = f"did you mean {near[0]!r}?" if near else f"known {noun}s: {', '.join(map(str, known))}"
+            raise IngestError(f"{node.where(key)}: unknown {noun} {key!r} ({hint})")
 
 
 def mappings(node: Mapping, key, what: str) -> Sequence:

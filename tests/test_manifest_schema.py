@@ -9,8 +9,8 @@ import pytest
 from conftest import CORPUS, REAL_CORPUS
 from ingest import IngestError
 from ingest.manifest import FIELDS, load_manifest
-from ingest.rules import CHECKS
 from ingest.segment import SOURCE_KINDS
+from kbcore.rules import CHECKS
 
 
 def write_manifest(folder: Path, extra: str) -> Path:

@@ -9,8 +9,8 @@ from ingest.classify import load_terms
 from ingest.clean import Residue, clean, load_repairs, load_residue
 from ingest.figures import FIGURES_FILE, load_rules
 from ingest.mechanisms import MECHANISMS_FILE, load_mechanisms
-from ingest.rules import read_rules
 from ingest.tag import DOMAINS_FILE, load_domains
+from kbcore.rules import read_rules
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -38,7 +38,7 @@ def test_duplicate_key_is_an_error_not_a_silent_overwrite(tmp_path):
 
 
 def test_invalid_yaml_and_missing_file_name_the_file(tmp_path):
-    with pytest.raises(IngestError, match=re.escape(f"{tmp_path / 'bad.yml'}: not valid YAML")):
+    with pytest.raises(IngestError, match=re.escape(f"{tmp_path / 'bad.yml'}:2: not valid YAML")):  # and the line
         read_rules(write(tmp_path, "bad.yml", "a: [1, 2\n"))
     with pytest.raises(IngestError, match="nothing.yml: file not found"):
         read_rules(tmp_path / "nothing.yml")
