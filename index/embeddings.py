@@ -15,9 +15,9 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from kbcore.text import fold
+from kbcore.units import passage_text
 
 from .connection import connect_readonly
-from .units import passage_text
 
 FLOAT32 = np.dtype("<f4")  # the blob format: little-endian float32, as llm stores it
 

@@ -1,8 +1,9 @@
 """jieba-segmented FTS5 indexes: SQLite's tokenizer cannot split Chinese words, so we store a
 space-joined segmented column and index that (queries are segmented the same way).
 
-Cutting is most of the cost: a rebuild copies the previous build's column for every row whose
-text is unchanged (while the segmenter is: kbcore.words.fingerprint), and cuts the rest in
+Cutting is most of the cost: ingest gives each passage it reads its cut (it cuts the text anyway:
+ingest.group.cut_passages), a rebuild copies the previous build's column for every other row whose
+text is unchanged (while the segmenter is: kbcore.words.fingerprint), and the rest are cut in
 worker processes (kbcore.parallel)."""
 import json
 import sqlite3
@@ -10,9 +11,8 @@ from contextlib import closing
 from pathlib import Path
 
 from kbcore.parallel import chunks, ordered_map
+from kbcore.units import passage_text, title_text
 from kbcore.words import fingerprint, init, segmented_all
-
-from .units import passage_text, title_text
 
 CHUNK = 500  # texts per worker call
 # (table, column, the columns its text is made of, how)
@@ -22,21 +22,24 @@ SEGMENTED = (("passages", "text_seg", ("section", "text"), lambda r: passage_tex
 
 def add_fts(db, previous: Path | None = None) -> dict:
     """passages.text_seg and cases.title_seg columns, each with an FTS5 table over it; returns
-    how many texts were cut and how many copied from the previous database."""
+    how many texts were cut in this build (here, or by ingest for passages) and how many are the
+    previous build's. A row ingest gave its cut keeps it; another with the same text as in the
+    previous database takes that one; the rest are cut here."""
     init()
     reuse = previous is not None and _same_segmenter(previous)
     counts = {"segmented": 0, "segments_reused": 0}
     for table, column, sources, text_of in SEGMENTED:
-        db.table(table).add_column(column, str)
-        if reuse:
-            counts["segments_reused"] += _copy_previous(db.conn, previous, table, column, sources)
+        if column not in db.table(table).columns_dict:
+            db.table(table).add_column(column, str)
+        reused = _copy_previous(db.conn, previous, table, column, sources) if reuse else 0
         rows = list(db.query(f"select id, {', '.join(sources)} from {table} where {column} is null"))
-        counts["segmented"] += len(rows)
         cut = (seg for part in ordered_map(segmented_all, chunks((text_of(r) for r in rows), CHUNK))
                for seg in part)
         with db.atomic():  # one executemany, not a sqlite-utils call per row
             db.conn.executemany(f"update {table} set {column} = ? where id = ?",
                                 ((seg, row["id"]) for seg, row in zip(cut, rows)))
+        counts["segments_reused"] += reused
+        counts["segmented"] += db.table(table).count - reused
         db.table(table).enable_fts([column], tokenize="unicode61", replace=True)
     return counts
 
@@ -52,13 +55,15 @@ def _same_segmenter(previous: Path) -> bool:
 
 def _copy_previous(conn: sqlite3.Connection, previous: Path, table: str, column: str,
                    sources: tuple[str, ...]) -> int:
-    """Copy the previous build's segmented column into rows with the same id and the same text."""
+    """Give each row still without its cut the previous build's, where that has the same id and text;
+    returns how many rows now hold the previous build's cut."""
     same = " and ".join(f"p.[{c}] is {table}.[{c}]" for c in sources)
     conn.execute("attach database ? as prev", [str(previous)])
     try:
         with conn:
             conn.execute(f"update {table} set {column} = (select p.{column} from prev.{table} p "
-                         f"where p.id = {table}.id and {same})")
+                         f"where p.id = {table}.id and {same}) where {column} is null")
+        return conn.execute(f"select count(*) from {table} where exists (select 1 from prev.{table} p "
+                            f"where p.id = {table}.id and {same} and p.{column} = {table}.{column})").fetchone()[0]
     finally:
         conn.execute("detach database prev")
-    return conn.execute(f"select count(*) from {table} where {column} is not null").fetchone()[0]

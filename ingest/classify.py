@@ -109,8 +109,13 @@ def rule_evidence(counts: Counter) -> dict[str, float]:
 
 def _tokens(text: str) -> list[str]:
     """jieba search-mode tokens (our dictionary), without stopwords and non-CJK tokens."""
+    return compared(words.cut_for_index(text))
+
+
+def compared(index_cut: list[str]) -> list[str]:
+    """Of a text's search-mode tokens (kbcore.words.cut_for_index), those the neighbour vote compares."""
     stop = words.stopwords()
-    return [t for t in words.cut_for_index(text) if t not in stop and CJK_CHAR.search(t)]
+    return [t for t in index_cut if t not in stop and CJK_CHAR.search(t)]
 
 
 class Neighbours:

@@ -7,12 +7,14 @@ worker the rules once, and `read_group` is called per group.
 """
 import json
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
+from kbcore import words
 from kbcore.schema import is_case
 
 from . import IngestError
-from .classify import index_tokens
+from .classify import compared, index_tokens
 from .clean import REPAIRS_FILE, RESIDUE_FILE, clean, load_repairs, load_residue, rejoins
 from .figures import figure_rows
 from .keywords import case_region, case_terms
@@ -95,16 +97,35 @@ def tag_rows(cases: list[dict], passages: list[dict]) -> dict[str, list[dict]]:
 
 
 def token_rows(cases: list[dict], passages: list[dict]) -> list[dict]:
-    """case_tokens rows: each case's title and passages cut by jieba once, for the corpus-wide passes."""
+    """case_tokens rows: each case's title and passages cut by jieba once, for the corpus-wide passes;
+    each passage's search-mode cut also gives its text_seg (cut_passages)."""
     by_case = passages_by_case(passages)
     rows = []
     for case in cases:
-        texts = [case.get("title") or ""] + [p["text"] for p in by_case.get(case["id"], [])]
-        terms = case_terms(texts)
+        own = by_case.get(case["id"], [])
+        title = case.get("title") or ""
+        terms = case_terms([title] + [p["text"] for p in own])
+        tokens = index_tokens([title])
+        for cut in cut_passages(own):
+            tokens.update(compared(cut))
         rows.append({"case_id": case["id"], "keyword_counts": _json(terms.keywords), "keyword_total": terms.total,
                      "places": _json(terms.places), "bare_names": _json(terms.bare),
-                     "index_tokens": _json(index_tokens(texts))})
+                     "index_tokens": _json(tokens)})
     return rows
+
+
+def cut_passages(passages: list[dict]) -> Iterator[list[str]]:
+    """Each passage's text cut in search mode (kbcore.words.cut_for_index), setting its text_seg, the
+    keyword index's column, on the way: the cut of passage_text, which is its section's cut and then
+    its text's (jieba never joins words across the space between them; tests/test_fts.py checks)."""
+    sections: dict[str, list[str]] = {}
+    for p in passages:
+        cut = words.cut_for_index(p["text"])
+        section = p.get("section") or ""
+        if section and section not in sections:
+            sections[section] = words.cut_for_index(section)
+        p["text_seg"] = " ".join(sections.get(section, []) + cut)
+        yield cut
 
 
 def _json(counts: dict) -> str:

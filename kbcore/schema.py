@@ -56,9 +56,11 @@ TABLES = {
                "page": int, "author": str, "body": str, "body_original": str, "comment": str,
                "comment_original": str, "status": str, "chars": int, "source_line": int,
                "citation": str, "domains": str, "mechanisms": str}, "id", [("source_id", "sources", "id")]),
+    # text_seg: the passage under its section (kbcore.units.passage_text) cut for the keyword index
+    # (kbcore.words.segmented), written by ingest, which cuts the text anyway; passages_fts indexes it.
     "passages": ({"id": str, "case_id": str, "seq": int, "field": str, "section": str, "text": str,
-                  "text_original": str, "start": int, "end": int, "chars": int, "heading_path": str}, "id",
-                 [("case_id", "cases", "id")]),
+                  "text_original": str, "start": int, "end": int, "chars": int, "heading_path": str,
+                  "text_seg": str}, "id", [("case_id", "cases", "id")]),
     "case_domains": ({"case_id": str, "domain": str, "source": str, "score": float, "evidence": str},
                      ("case_id", "domain"), [("case_id", "cases", "id"), ("domain", "domains", "id")]),
     "mechanisms": ({"id": str, "name_zh": str, "description": str, "terms": str}, "id", []),

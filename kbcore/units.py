@@ -2,6 +2,7 @@
 
 The FTS index and the embeddings both read passage_text, so a keyword hit and a semantic
 hit are about the same text. A title is embedded bare; its chapter topic is for keywords only.
+Ingest cuts passage_text for the keyword index (passages.text_seg) while it cuts the text anyway.
 """
 
 
