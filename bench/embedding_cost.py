@@ -58,7 +58,8 @@ def main():
         if args.ray:
             from casekb.cluster import ray_embedder
             started = time.perf_counter()
-            on_ray = ray_embedder(progress=False, local_cpus=ACTORS)(model, texts)
+            with ray_embedder(progress=False, local_cpus=ACTORS) as embed:
+                on_ray = embed(model, texts)
             wall = time.perf_counter() - started
             same = np.array_equal(on_ray, encode_in_workers(model, texts, ACTORS))
             print(f"         local Ray, {ACTORS} actors: {wall:.1f} s wall (Ray start-up included); "

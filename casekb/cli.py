@@ -3,7 +3,7 @@ import errno
 import json
 import os
 import sqlite3
-from contextlib import closing
+from contextlib import closing, nullcontext
 from pathlib import Path
 
 import click
@@ -48,10 +48,10 @@ def build(corpus, db, model, index_factory, quiet, embed_on):
         where = parse_embed_on(embed_on)
         if where.engine:
             require_ray()
-        embed = ray_embedder(where.address, progress=not quiet) if where.engine else None
-        summary = run_build(corpus, db, progress=not quiet,
-                            index_stage=index_stage(model, progress=not quiet, index=index_factory, embed=embed),
-                            stage=None if quiet else _echo_stage)
+        with ray_embedder(where.address, progress=not quiet) if where.engine else nullcontext() as embed:
+            summary = run_build(corpus, db, progress=not quiet,
+                                index_stage=index_stage(model, progress=not quiet, index=index_factory, embed=embed),
+                                stage=None if quiet else _echo_stage)
     except ImportError as e:
         raise click.ClickException(f"{e}\n{UNCHANGED}")
     except (IngestError, ValueError) as e:

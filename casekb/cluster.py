@@ -10,7 +10,8 @@ process does: the vectors are the local build's.
   `ray:ray://HOST:10001` joins that cluster. Every node needs casekb installed, as here.
 - One actor per CPU the cluster offers (at most one per chunk); progress is shown per chunk.
 """
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
@@ -20,6 +21,7 @@ from kbcore.limits import BUILD_WORKERS
 from kbcore.parallel import chunks
 
 PREFIX = "ray"
+Embed = Callable[[str, list[str]], np.ndarray]  # (spec, texts) -> vectors, as index.build.index_stage takes
 
 
 class EmbedOn(NamedTuple):
@@ -59,31 +61,37 @@ class ChunkEncoder:
         return self.encoder.encode(texts)
 
 
+@contextmanager
 def ray_embedder(address: str | None = None, actors: int | None = None, progress: bool = True,
-                 chunk: int = EMBED_CHUNK, local_cpus: int = BUILD_WORKERS) -> Callable[[str, list[str]], np.ndarray]:
-    """embed(spec, texts) -> (len(texts), dim) float32, the chunks encoded on Ray actors, in order."""
+                 chunk: int = EMBED_CHUNK, local_cpus: int = BUILD_WORKERS) -> Iterator[Embed]:
+    """For the duration of a build: embed(spec, texts) -> (len(texts), dim) float32, the chunks encoded
+    on Ray actors, in order. Ray is joined (or started) at the first call, once for all of the build's
+    calls (its passages, then the search gate's background), and stopped at the end if started here."""
+    ray = require_ray()
+    started_here = False
+
     def embed(spec: str, texts: list[str]) -> np.ndarray:
-        ray = require_ray()
+        nonlocal started_here
         from ray.util import ActorPool
         from tqdm import tqdm
         parts = chunks(texts, chunk)
         if not parts:
             return np.zeros((0, 0), dtype=np.float32)
-        started_here = not ray.is_initialized()
-        if started_here:
+        if not ray.is_initialized():
             options = {"address": address} if address else {"num_cpus": local_cpus}
             ray.init(**options, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
-        try:
-            count = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
-            encoder = ray.remote(num_cpus=1)(ChunkEncoder)
-            pool = ActorPool([encoder.remote(spec, is_bulk(texts)) for _ in range(min(count, len(parts)))])
-            out = []
-            with tqdm(total=len(texts), desc=f"embed on Ray ({spec})", unit="text", disable=not progress) as bar:
-                for vectors in pool.map(lambda actor, part: actor.encode.remote(part), parts):
-                    out.append(vectors)
-                    bar.update(len(vectors))
-            return np.concatenate(out)
-        finally:
-            if started_here:
-                ray.shutdown()
-    return embed
+            started_here = True
+        count = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        encoder = ray.remote(num_cpus=1)(ChunkEncoder)
+        pool = ActorPool([encoder.remote(spec, is_bulk(texts)) for _ in range(min(count, len(parts)))])
+        out = []
+        with tqdm(total=len(texts), desc=f"embed on Ray ({spec})", unit="text", disable=not progress) as bar:
+            for vectors in pool.map(lambda actor, part: actor.encode.remote(part), parts):
+                out.append(vectors)
+                bar.update(len(vectors))
+        return np.concatenate(out)
+    try:
+        yield embed
+    finally:
+        if started_here:
+            ray.shutdown()

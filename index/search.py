@@ -71,7 +71,6 @@ class Answer(NamedTuple):
     results: list[dict]
     note: str | None        # said when the gate found the question is not about anything the cases hold
     suggestions: list[str]  # what to try then
-    withheld: int           # candidate cases the gate left out
 
 
 class Searcher:
@@ -182,7 +181,7 @@ class Searcher:
         with self._connection(conn) as conn:
             allowed = allowed_cases(conn, filters)
             if not text:
-                return Answer(describe_listing(conn, allowed, limit, kinds), None, [], 0)
+                return Answer(describe_listing(conn, allowed, limit, kinds), None, [])
             allowed = {cid for cid, (kind, _) in self.documents.items()
                        if kind in kinds and (allowed is None or cid in allowed)}
             ranking = ranking or self.ranking
@@ -190,9 +189,8 @@ class Searcher:
             ordered = self.order(found, ranking, gate)
             results = describe(conn, ordered[:limit], found)
         if results:
-            return Answer(results, None, [], 0)
-        return Answer([], no_answer_note(text), suggestions(filters.named(), is_english(text)),
-                      len({h.case_id for hits in found.lists.values() for h in hits}))
+            return Answer(results, None, [])
+        return Answer([], no_answer_note(text), suggestions(filters.named(), is_english(text)))
 
     def gather(self, conn, text: str, terms: QueryTerms, modes=MODES, allowed: set[str] | None = None) -> Candidates:
         """The retrievers' lists for a query (filters applied), each candidate's evidence and the gate's."""

