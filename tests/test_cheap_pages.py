@@ -8,7 +8,9 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from casekb.serve import METADATA, TEMPLATE_DIR
+from casekb.asgi import datasette_instance
+from casekb.serve import METADATA, TEMPLATE_DIR, datasette_arguments
+from kbcore.limits import FACET_SUGGEST_MS
 
 SHARED = ["/", "/-/overview", "/-/mechanisms"]
 
@@ -76,3 +78,17 @@ async def test_kept_permission_answers_still_tell_actors_apart(built_db):
         assert (await ds.client.get("/-/overview")).status_code == 403
         assert (await ds.client.get("/")).status_code == 403
         assert "/-/overview" in (await ds.client.get("/", cookies=trainer)).text
+
+
+async def test_the_served_site_bounds_facet_suggestions_and_still_suggests_them(built_db):
+    """casekb serve's Datasette stops each facet suggestion after FACET_SUGGEST_MS; the fixture's tables
+    still get every suggestion Datasette's default time offers."""
+    served = datasette_instance(datasette_arguments(built_db, METADATA))
+    assert served.setting("facet_suggest_time_limit_ms") == FACET_SUGGEST_MS < 50
+    await served.invoke_startup()
+    default = await start(immutables=[built_db])
+    for table in ("cases", "passages"):
+        url = f"/casekb/{table}.json?_size=1&_extra=suggested_facets"
+        suggested = [f["name"] for f in (await served.client.get(url)).json()["suggested_facets"]]
+        by_default = [f["name"] for f in (await default.client.get(url)).json()["suggested_facets"]]
+        assert suggested and suggested == by_default
