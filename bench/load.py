@@ -6,8 +6,8 @@ a mix of routes (search, search page, case pages, table pages, compare, overview
 packs, SQL, the home page), each client picking routes in a fixed rotation; no two searches of a run ask
 the same question. Each client is one keep-alive HTTP/1.1 connection on asyncio streams, a client that
 costs the shared cores little. Bounded in time and in requests. Prints requests/s beside this process's
-own CPU seconds, requests, errors and p50/p95/p99 per route, and each server process's resident memory
-before and after.
+own CPU seconds and the machine's load average (anything else running shows there), requests, errors and
+p50/p95/p99 per route, and each server process's resident memory before and after.
 
 Usage: python bench/load.py [--db data/casekb.db] [--workers 1 2] [--clients 20 50 100] [--seconds 20]
 Goal on a quiet 2-core machine with the default workers (the cores): 0 errors and p95 <= 500 ms on
@@ -16,6 +16,7 @@ every route at 50 clients, 0 errors at 100.
 import argparse
 import asyncio
 import itertools
+import os
 import resource
 import time
 from pathlib import Path
@@ -171,7 +172,7 @@ def percentile(sorted_ms, q):
 def report(clients, results, seconds, cpu) -> bool:
     total = sum(len(rows) for rows in results.values())
     print(f"\n{clients} clients: {total} requests, {total / seconds:.1f} requests/s, "
-          f"load generator {cpu:.1f} CPU s in {seconds:.1f} s")
+          f"load generator {cpu:.1f} CPU s in {seconds:.1f} s, load average after {os.getloadavg()[0]:.1f}")
     print(f"{'route':<13} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     met = True
     for name, rows in sorted(results.items()):
