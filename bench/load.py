@@ -6,8 +6,8 @@ a mix of routes (search, search page, case pages, table pages, compare, overview
 packs, SQL, the home page), each client picking routes in a fixed rotation; no two searches of a run ask
 the same question. Each client is one keep-alive HTTP/1.1 connection on asyncio streams, a client that
 costs the shared cores little. Bounded in time and in requests. Prints requests/s beside this process's
-own CPU seconds and the machine's load average (anything else running shows there), requests, errors and
-p50/p95/p99 per route, and each server process's resident memory before and after.
+own CPU seconds, the server's, and those of other processes (a run shared with another job shows it),
+requests, errors and p50/p95/p99 per route, and each server process's resident memory before and after.
 
 Usage: python bench/load.py [--db data/casekb.db] [--workers 1 2] [--clients 20 50 100] [--seconds 20]
 Goal on a quiet 2-core machine with the default workers (the cores): 0 errors and p95 <= 500 ms on
@@ -159,10 +159,21 @@ async def run(base, mix, clients, seconds, asked) -> dict:
     return results
 
 
-def cpu_seconds() -> float:
-    """CPU time (user + system) this process, the load generator, has used so far."""
+def cpu_seconds(pids) -> tuple[float, float, float]:
+    """CPU seconds used so far by the whole machine, the server's processes `pids` and this process (the load
+    generator): what else ran during a run is the machine's less the other two."""
+    tick = os.sysconf("SC_CLK_TCK")
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    machine = sum(int(fields[i]) for i in (0, 1, 2, 5, 6, 7)) / tick  # user nice system irq softirq steal
+    server = 0.0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            server += (int(stat[11]) + int(stat[12])) / tick  # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    return machine, server, usage.ru_utime + usage.ru_stime
 
 
 def percentile(sorted_ms, q):
@@ -171,8 +182,9 @@ def percentile(sorted_ms, q):
 
 def report(clients, results, seconds, cpu) -> bool:
     total = sum(len(rows) for rows in results.values())
-    print(f"\n{clients} clients: {total} requests, {total / seconds:.1f} requests/s, "
-          f"load generator {cpu:.1f} CPU s in {seconds:.1f} s, load average after {os.getloadavg()[0]:.1f}")
+    machine, server, generator = cpu
+    print(f"\n{clients} clients: {total} requests, {total / seconds:.1f} requests/s; CPU s in {seconds:.1f} s: "
+          f"server {server:.1f}, load generator {generator:.1f}, other processes {machine - server - generator:.1f}")
     print(f"{'route':<13} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     met = True
     for name, rows in sorted(results.items()):
@@ -203,9 +215,10 @@ def main():
             print(f"memory (RSS) before: {describe_memory(proc.pid, pids)}")
             verdicts = {}
             for clients in args.clients:
-                started, cpu = time.monotonic(), cpu_seconds()
+                started, cpu = time.monotonic(), cpu_seconds(pids)
                 results = asyncio.run(run(base, mix, clients, args.seconds, asked))
-                verdicts[clients] = report(clients, results, time.monotonic() - started, cpu_seconds() - cpu)
+                used = [after - before for after, before in zip(cpu_seconds(pids), cpu, strict=True)]
+                verdicts[clients] = report(clients, results, time.monotonic() - started, used)
             print(f"\nmemory (RSS) after: {describe_memory(proc.pid, pids)}")
         goal = 50 if 50 in verdicts else args.clients[-1]
         print(f"goal (0 errors, p95 <= {GOAL_P95_MS} ms on every route at {goal} clients), {workers} worker(s): "
