@@ -21,7 +21,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from kbcore.limits import FILE_RESERVE, HEADER_TIMEOUT_SECONDS, SERVER_BACKLOG, SERVER_CONNECTIONS, SHUTDOWN_SECONDS
+from kbcore.limits import (
+    FACET_SUGGEST_MS,
+    FILE_RESERVE,
+    HEADER_TIMEOUT_SECONDS,
+    SERVER_BACKLOG,
+    SERVER_CONNECTIONS,
+    SHUTDOWN_SECONDS,
+)
 
 from .asgi import ARGUMENTS_VARIABLE
 
@@ -35,7 +42,8 @@ METADATA = ROOT / "metadata.yml"  # the site's titles, descriptions and canned q
 def datasette_arguments(db: Path, metadata: Path) -> list[str]:
     """What follows `datasette serve` for the site (every server of it parses these)."""
     return ["-i", str(Path(db).resolve()), "--metadata", str(Path(metadata).resolve()),
-            "--setting", "sql_time_limit_ms", "3000", "--template-dir", str(TEMPLATE_DIR)]
+            "--setting", "sql_time_limit_ms", "3000", "--setting", "facet_suggest_time_limit_ms", str(FACET_SUGGEST_MS),
+            "--template-dir", str(TEMPLATE_DIR)]
 
 
 def default_workers() -> int:

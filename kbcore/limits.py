@@ -63,3 +63,15 @@ SERVER_CONNECTIONS = 512
 FILE_RESERVE = 64
 SERVER_BACKLOG = 1024
 SHUTDOWN_SECONDS = 10      # SIGTERM: requests in flight get this long, then the workers are killed
+
+# Answers the same for every visitor of immutable files (the plugin's shared_answers.py) are kept per worker
+# process: at most SHARED_ANSWERS_BYTES in all, an answer longer than SHARED_ANSWER_BYTES (a big CSV) is
+# streamed and not kept. A shared cache (proxy, CDN) may serve one for SHARED_MAX_AGE_SECONDS, then asks
+# again with its ETag (304).
+SHARED_ANSWERS_BYTES = 64 * 2**20
+SHARED_ANSWER_BYTES = 2 * 2**20
+SHARED_MAX_AGE_SECONDS = 300
+# Datasette suggests facets on a table page with one query per column and facet kind, each stopped after
+# this many ms (Datasette's own default, 50, made a 100k-passage table page cost over a second); on the
+# bundled tables every suggestion still finishes well within it.
+FACET_SUGGEST_MS = 5

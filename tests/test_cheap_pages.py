@@ -1,5 +1,5 @@
-"""Pages that cost little (page_cache.py, home_page.py): what every anonymous visitor of an immutable
-file sees the same is rendered once and carries ETag / Cache-Control (304 on If-None-Match); the home
+"""Pages that cost little (page_cache.py, shared_answers.py, home_page.py): what every anonymous visitor of an
+immutable file sees the same is rendered once and carries ETag / Cache-Control (304 on If-None-Match); the home
 page is the front door without Datasette's walk over every table; permission answers kept per actor
 still tell actors apart."""
 import re
@@ -8,7 +8,9 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from casekb.serve import METADATA, TEMPLATE_DIR
+from casekb.asgi import datasette_instance
+from casekb.serve import METADATA, TEMPLATE_DIR, datasette_arguments
+from kbcore.limits import FACET_SUGGEST_MS
 
 SHARED = ["/", "/-/overview", "/-/mechanisms"]
 
@@ -50,12 +52,11 @@ async def test_the_home_page_is_the_front_door_with_the_counts(immutable, built_
     assert (await immutable.client.get("/.json")).json()["casekb"]["tables_count"] > 0  # Datasette's index JSON
 
 
-async def test_pages_for_a_signed_in_actor_or_with_parameters_are_private(immutable):
+async def test_pages_for_a_signed_in_actor_are_private(immutable):
     cookies = {"ds_actor": immutable.sign({"a": {"id": "trainer"}}, "actor")}
     signed_in = await immutable.client.get("/-/overview", cookies=cookies)
     assert signed_in.status_code == 200 and signed_in.headers["cache-control"].startswith("private")
-    with_query = await immutable.client.get("/", params={"utm": "x"})
-    assert with_query.headers["cache-control"] == "private, no-cache" and "etag" in with_query.headers
+    assert "etag" not in signed_in.headers
 
 
 async def test_a_mutable_file_is_never_marked_public(built_db):
@@ -77,3 +78,17 @@ async def test_kept_permission_answers_still_tell_actors_apart(built_db):
         assert (await ds.client.get("/-/overview")).status_code == 403
         assert (await ds.client.get("/")).status_code == 403
         assert "/-/overview" in (await ds.client.get("/", cookies=trainer)).text
+
+
+async def test_the_served_site_bounds_facet_suggestions_and_still_suggests_them(built_db):
+    """casekb serve's Datasette stops each facet suggestion after FACET_SUGGEST_MS; the fixture's tables
+    still get every suggestion Datasette's default time offers."""
+    served = datasette_instance(datasette_arguments(built_db, METADATA))
+    assert served.setting("facet_suggest_time_limit_ms") == FACET_SUGGEST_MS < 50
+    await served.invoke_startup()
+    default = await start(immutables=[built_db])
+    for table in ("cases", "passages"):
+        url = f"/casekb/{table}.json?_size=1&_extra=suggested_facets"
+        suggested = [f["name"] for f in (await served.client.get(url)).json()["suggested_facets"]]
+        by_default = [f["name"] for f in (await default.client.get(url)).json()["suggested_facets"]]
+        assert suggested and suggested == by_default

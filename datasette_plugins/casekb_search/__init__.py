@@ -3,7 +3,8 @@
 and SQL functions jieba_cut(), fts_query(), semantic_search() (sql_functions.py, with what SQL may not do).
 Plugin routes run their work on the plugin's own bounded pool (workers.py); /-/casekb.json says which
 build is served (site_info.py); every response carries nosniff and every request passes a guard
-(middleware.py, guard.py); errors are answered by casekb, cheaply, in place of Datasette's handler (errors.py).
+(middleware.py, guard.py); answers the same for every visitor of immutable files are kept and served again
+(shared_answers.py); errors are answered by casekb, cheaply, in place of Datasette's handler (errors.py).
 
 The case base is whichever served database holds the casekb tables (the `database` setting
 picks one); its FAISS index and the encoder load once, in the startup hook, not per request.

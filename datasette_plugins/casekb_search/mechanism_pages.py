@@ -13,7 +13,6 @@ from reports.selection import pack_too_large
 from . import workers
 from .access import route
 from .kept import mechanisms as mechanism_list
-from .page_cache import shared_page
 from .web import case_count, compare_url, error_response, mechanism_url, pack_links, whole_number
 
 READS = ("mechanisms", "case_mechanisms", "cases", "passages")
@@ -23,7 +22,7 @@ READS = ("mechanisms", "case_mechanisms", "cases", "passages")
 async def mechanisms_page(datasette, request, base):
     mechanisms = [{**m, "url": mechanism_url(datasette, m["id"])}
                   for m in await mechanism_list(datasette)]  # read once per served file
-    return await shared_page(datasette, request, base.database, "mechanisms", lambda: datasette.render_template(
+    return Response.html(await datasette.render_template(
         "casekb_mechanisms.html", {"mechanisms": mechanisms, "database": base.database}, request=request))
 
 

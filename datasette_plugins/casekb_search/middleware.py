@@ -12,13 +12,15 @@
   parameters or facets) is answered here with a short page, before Datasette reads anything of it.
 - Datasette's own CSV (.csv) is rewritten as it streams so that no cell starts a
   spreadsheet formula (formulas.py); the csv_bom renderer writes its cells safe itself.
+- Outside all of this, answers that are the same for every visitor are kept and served again
+  (shared_answers.py), as the bytes the rest of this wrapper made.
 """
 import html
 import json
 import re
 import sys
 
-from . import errors, formulas, guard
+from . import errors, formulas, guard, shared_answers
 from .sql_functions import REFUSALS
 from .web import NOSNIFF
 
@@ -36,7 +38,8 @@ def wrapper(datasette, plugin_routes: list[str]):
 
     def route_path(path: str) -> str:
         return path[len(base_url):] if base_url and path.startswith(base_url) else path
-    return lambda app: wrap(app, lambda path: any(p.match(route_path(path)) for p in patterns))
+    return lambda app: shared_answers.wrap(
+        wrap(app, lambda path: any(p.match(route_path(path)) for p in patterns)), datasette, route_path)
 
 
 def wrap(app, is_plugin_route):

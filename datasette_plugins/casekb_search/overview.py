@@ -2,13 +2,14 @@
 turns the filters of a bar segment, a cell or a table row into links and renders the template."""
 from urllib.parse import urlencode
 
+from datasette.utils.asgi import Response
+
 from kbcore.limits import MAX_RESULTS
 from reports.overview import overview_charts
 from reports.selection import FILTERS
 
 from .access import route
 from .kept import overview_data
-from .page_cache import shared_page
 from .web import cases_url, mechanism_url
 
 # The real_cases and coverage views count; the tables behind them are read too.
@@ -35,9 +36,6 @@ async def overview_page(datasette, request, base):
     """Coverage, domains, regions and mechanisms of the case base, as charts with their data tables."""
     name = base.database
     data = await overview_data(datasette)  # read once per served file
-
-    async def render():
-        charts = overview_charts(data, href=lambda filters: _href(datasette, name, filters))
-        return await datasette.render_template(
-            "casekb_overview.html", {"charts": charts, "totals": data["totals"], "database": name}, request=request)
-    return await shared_page(datasette, request, name, "overview", render)
+    charts = overview_charts(data, href=lambda filters: _href(datasette, name, filters))
+    return Response.html(await datasette.render_template(
+        "casekb_overview.html", {"charts": charts, "totals": data["totals"], "database": name}, request=request))
