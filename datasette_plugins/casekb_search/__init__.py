@@ -34,11 +34,11 @@ MENU = (("/-/search", "案例搜索", search_page), ("/-/mechanisms", "治理机
 @hookimpl
 def startup(datasette):
     async def inner():
-        init()
         errors.install()  # casekb's error pages replace Datasette's handler (no rich locals)
         sql_functions.relay_refusals(datasette)
         page_cache.keep_table_permissions(datasette)  # pages cost little (page_cache.py)
-        await casebase.load(datasette)
+        await casebase.load(datasette)  # the searcher loads jieba while its encoder loads
+        init()  # jieba, for the SQL functions, when no searcher loaded it
         install_globals(datasette)  # error pages are rendered without the hooks' variables
     return inner
 
