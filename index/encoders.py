@@ -25,7 +25,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from kbcore.limits import BUILD_WORKERS
+from kbcore.limits import BUILD_WORKERS, PARALLEL_MIN_ITEMS
 from kbcore.parallel import chunks, ordered_map
 
 __all__ = ["Encoder", "load_encoder", "encode_in_workers", "check_spec", "DEFAULT_SPEC", "ENCODERS"]
@@ -219,9 +219,10 @@ def load_encoder(spec: str = DEFAULT_SPEC, threads: int = 2, bulk: bool = False)
 # --- a build's embedding: one single-threaded encoder per worker process -----------------------
 
 EMBED_CHUNK = 256  # texts per worker call
-# Jobs of fewer texts are embedded on an encoder's plain path: loading the bulk path's engine (torch,
-# for index.usem3_bf16) costs more time and memory than it saves on a rebuild's few new texts.
-BULK_MIN_TEXTS = 2000
+# Jobs of fewer texts (those that stay in the building process: kbcore.parallel) are embedded on an
+# encoder's plain path: loading the bulk path's engine (torch, for index.usem3_bf16) there costs more
+# time and memory than it saves on a rebuild's few new texts.
+BULK_MIN_TEXTS = EMBED_CHUNK * PARALLEL_MIN_ITEMS
 _worker: dict[tuple[str, bool], Encoder] = {}
 
 
