@@ -9,7 +9,7 @@ import yaml
 from datasette.app import Datasette, DatasetteRouter
 
 from casekb.serve import METADATA, TEMPLATE_DIR
-from datasette_plugins.casekb_search import shared_answers
+from datasette_plugins.casekb_search import PAGES, shared_answers
 
 KEPT = ["/", "/-/search?q=社区", "/-/search.json?q=社区&limit=5", "/-/overview", "/-/mechanisms",
         "/casekb", "/casekb/cases?_size=5", "/casekb/passages?_facet=field",
@@ -141,7 +141,7 @@ def scripted(status=200, headers=(), chunks=(b"x" * 100,)):
                                              (200, [(b"set-cookie", b"ds_csrftoken=x")])])
 async def test_errors_and_answers_setting_a_cookie_are_not_kept(built_db, status, headers):
     app, calls = scripted(status, headers)
-    wrapped = shared_answers.wrap(app, await start(built_db), lambda p: p)
+    wrapped = shared_answers.wrap(app, await start(built_db), lambda p: p, [p for p, _ in PAGES])
     for _ in range(2):
         got = await call(wrapped, "/-/search.json", b"q=a")
         assert got[0] == status and got[2] == b"x" * 100
@@ -151,7 +151,7 @@ async def test_errors_and_answers_setting_a_cookie_are_not_kept(built_db, status
 async def test_the_byte_bound_evicts_the_least_recently_used(built_db, monkeypatch):
     monkeypatch.setattr(shared_answers, "SHARED_ANSWERS_BYTES", 250)
     app, calls = scripted()
-    wrapped = shared_answers.wrap(app, await start(built_db), lambda p: p)
+    wrapped = shared_answers.wrap(app, await start(built_db), lambda p: p, [p for p, _ in PAGES])
     for q in (b"q=1", b"q=2", b"q=1", b"q=3"):  # q=2 is then the least recently used
         await call(wrapped, "/-/search.json", q)
     assert calls == [b"q=1", b"q=2", b"q=3"]
@@ -164,7 +164,7 @@ async def test_an_answer_longer_than_the_bound_streams_whole_and_is_not_kept(bui
     monkeypatch.setattr(shared_answers, "SHARED_ANSWER_BYTES", 150)
     chunks = (b"a" * 100, b"b" * 100, b"c" * 100)
     app, calls = scripted(chunks=chunks)
-    wrapped = shared_answers.wrap(app, await start(built_db), lambda p: p)
+    wrapped = shared_answers.wrap(app, await start(built_db), lambda p: p, [p for p, _ in PAGES])
     for method, body in (("GET", b"".join(chunks)), ("GET", b"".join(chunks)), ("HEAD", b"")):
         status, headers, got = await call(wrapped, "/casekb/cases.csv", method=method)
         assert status == 200 and got == body and b"etag" not in headers

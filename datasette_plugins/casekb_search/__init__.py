@@ -50,7 +50,8 @@ def prepare_connection(conn, database, datasette):
 
 @hookimpl
 def asgi_wrapper(datasette):
-    return middleware.wrapper(datasette, [pattern for pattern, _ in register_routes(datasette)])
+    return middleware.wrapper(datasette, [pattern for pattern, _ in register_routes(datasette)],
+                              [pattern for pattern, _ in PAGES])
 
 
 @hookimpl(tryfirst=True)
@@ -58,13 +59,18 @@ def handle_exception(datasette, request, exception):
     return errors.answer(datasette, request, exception)
 
 
+# casekb's pages: each answers the same to every visitor of an immutable file (shared_answers.py keeps them);
+# site_info's routes, which name the worker that answers, are added to them in register_routes.
+PAGES = ((r"^/(?P<format>)$", home_page),  # format: always empty, as Datasette's index view reads it
+         (r"^/-/search$", search_page), (r"^/-/search\.json$", search_json),
+         (r"^/-/mechanisms$", mechanisms_page), (r"^/-/mechanisms/(?P<mechanism>[^/]+)$", mechanism_page),
+         (r"^/-/compare$", compare_page), (r"^/-/compare\.json$", compare_json), (r"^/-/pack$", pack_download),
+         (r"^/-/overview$", overview_page), (r"^/-/cite$", cite))
+
+
 @hookimpl
 def register_routes(datasette):
-    return [(r"^/(?P<format>)$", home_page),  # format: always empty, as Datasette's index view reads it
-            (r"^/-/search$", search_page), (r"^/-/search\.json$", search_json),
-            (r"^/-/mechanisms$", mechanisms_page), (r"^/-/mechanisms/(?P<mechanism>[^/]+)$", mechanism_page),
-            (r"^/-/compare$", compare_page), (r"^/-/compare\.json$", compare_json), (r"^/-/pack$", pack_download),
-            (r"^/-/overview$", overview_page), (r"^/-/cite$", cite)] + site_info.routes(datasette)
+    return [*PAGES, *site_info.routes(datasette)]
 
 
 @hookimpl

@@ -31,15 +31,16 @@ FAILED_PAGE = ("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\
 _NOSNIFF = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in NOSNIFF.items()]
 
 
-def wrapper(datasette, plugin_routes: list[str]):
-    """The asgi_wrapper: `plugin_routes` are the patterns of casekb's own routes (register_routes)."""
+def wrapper(datasette, plugin_routes: list[str], pages: list[str]):
+    """The asgi_wrapper: `plugin_routes` are the patterns of casekb's own routes (register_routes), `pages`
+    those of them that answer the same to every visitor (shared_answers.py)."""
     patterns = [re.compile(p) for p in plugin_routes]
     base_url = datasette.setting("base_url").rstrip("/")
 
     def route_path(path: str) -> str:
         return path[len(base_url):] if base_url and path.startswith(base_url) else path
     return lambda app: shared_answers.wrap(
-        wrap(app, lambda path: any(p.match(route_path(path)) for p in patterns)), datasette, route_path)
+        wrap(app, lambda path: any(p.match(route_path(path)) for p in patterns)), datasette, route_path, pages)
 
 
 def wrap(app, is_plugin_route):

@@ -4,7 +4,7 @@ An answer is shared when the site cannot tell its visitors apart and its files c
 - the request is a GET or HEAD with no Cookie and no Authorization header, and no plugin other than
   Datasette's own defaults may find an actor in a request (actor_from_request);
 - every served database is immutable and the metadata is fixed (page_cache.metadata_is_fixed);
-- the path is one that answers the same to everyone: casekb's deterministic routes (SHARED_ROUTES) or
+- the path is one that answers the same to everyone: casekb's pages (the plugin's PAGES) or
   Datasette's pages of an immutable database (its page, tables, rows, queries; SQL that calls a
   function whose answer changes from call to call, such as random(), is not kept). Never /-/casekb.json
   (it names the worker and its memory) or Datasette's other /-/ pages;
@@ -31,9 +31,6 @@ from kbcore.limits import SHARED_ANSWER_BYTES, SHARED_ANSWERS_BYTES, SHARED_MAX_
 
 from .page_cache import metadata_is_fixed
 
-SHARED_ROUTES = [re.compile(p) for p in (
-    r"^/$", r"^/-/search$", r"^/-/search\.json$", r"^/-/compare$", r"^/-/compare\.json$", r"^/-/overview$",
-    r"^/-/mechanisms$", r"^/-/mechanisms/[^/]+$", r"^/-/pack$", r"^/-/cite$")]
 # SQL calling one of these may answer differently each time it runs.
 CHANGING_SQL = re.compile(r"\b(random|randomblob|changes|total_changes|last_insert_rowid)\s*\(|'now'|\"now\"",
                           re.IGNORECASE)
@@ -102,31 +99,27 @@ def _identity(datasette) -> tuple:
     return tuple(identity)
 
 
-def _served_databases(datasette) -> list | None:
-    """Names (as in URLs) of the served databases, or None when any of them may change."""
+def shared_databases(datasette) -> list[str] | None:
+    """Names (as in URLs) of the served databases when every visitor of this site is seen the same and
+    its files cannot change; None otherwise."""
     databases = [(name, db) for name, db in datasette.databases.items() if name != "_internal"]
-    if any(db.is_mutable for _, db in databases):
+    if (any(db.is_mutable for _, db in databases) or not metadata_is_fixed(datasette)
+            or any(i.plugin_name not in DEFAULT_PLUGINS for i in pm.hook.actor_from_request.get_hookimpls())):
         return None
     return [tilde_encode(name) for name, _ in databases]
 
 
-def site_is_shared(datasette) -> bool:
-    """Every visitor of this site is seen the same and its files cannot change."""
-    return (metadata_is_fixed(datasette) and _served_databases(datasette) is not None
-            and all(i.plugin_name in DEFAULT_PLUGINS for i in pm.hook.actor_from_request.get_hookimpls()))
+def is_page(path: str, pages) -> bool:
+    return any(p.match(path) for p in pages)
 
 
-def is_casekb_route(path: str) -> bool:
-    return any(p.match(path) for p in SHARED_ROUTES)
-
-
-def path_is_shared(datasette, path: str, query_string: bytes) -> bool:
-    """`path` (without the base_url) answers the same to everyone on a shared site."""
-    if is_casekb_route(path):
+def path_is_shared(databases: list[str], pages, path: str, query_string: bytes) -> bool:
+    """`path` (without the base_url) answers the same to everyone on a shared site serving `databases`:
+    one of casekb's `pages`, or a page of a database that runs no SQL whose answer changes."""
+    if is_page(path, pages):
         return True
     first = path.split("/")[1] if path.startswith("/") and path != "/" else ""
-    names = _served_databases(datasette) or []
-    if first.startswith("-") or not any(first == n or first.startswith(n + ".") for n in names):
+    if first.startswith("-") or not any(first == n or first.startswith(n + ".") for n in databases):
         return False
     if "/-/" in path or path.endswith(".db"):
         return False
@@ -143,17 +136,19 @@ def etag_of(body: bytes) -> bytes:
     return b'"' + hashlib.sha256(body).hexdigest()[:32].encode() + b'"'
 
 
-def wrap(app, datasette, route_path):
+def wrap(app, datasette, route_path, pages: list[str]):
     """ASGI: answer shared requests from what is kept, keep what Datasette answers them; `route_path`
-    takes the base_url off a path."""
+    takes the base_url off a path; `pages` are the patterns of casekb's pages."""
+    pages = [re.compile(p) for p in pages]
+
     async def shared_app(scope, receive, send):
         if scope["type"] != "http":
             return await app(scope, receive, send)
         path = route_path(scope.get("path", ""))
         query_string = scope.get("query_string", b"")
-        if not (request_is_anonymous(scope) and site_is_shared(datasette)
-                and path_is_shared(datasette, path, query_string)):
-            if is_casekb_route(path):
+        databases = shared_databases(datasette) if request_is_anonymous(scope) else None
+        if databases is None or not path_is_shared(databases, pages, path, query_string):
+            if is_page(path, pages):
                 return await app(scope, receive, _marked_private(send))
             return await app(scope, receive, send)
         kept = answers(datasette)
